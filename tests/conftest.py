@@ -1,0 +1,166 @@
+"""Shared fixtures: settings pointing at temporary folders, small real corpora, one real index of the
+whole knowledge base (built once per session with the real embedder), and a real ``chroma run`` server.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+os.environ.setdefault("HF_HUB_OFFLINE", "1")
+os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
+os.environ.setdefault("ANONYMIZED_TELEMETRY", "False")
+
+from bot.settings import Settings, load_settings
+
+REPO = Path(__file__).resolve().parent.parent
+DATA = Path(__file__).resolve().parent / "data"
+VENV_BIN = Path(sys.executable).parent
+
+
+def make_settings(root: Path, *, knowledge: Path | None = None, **overrides: Any) -> Settings:
+    """Settings whose every written path is under ``root``; ``knowledge`` replaces the knowledge folder."""
+    env = {
+        "OUDERWIJZER_STORE__PATH": str(root / "chroma"),
+        "OUDERWIJZER_PATHS__DATA_DIR": str(root / "data"),
+        "OUDERWIJZER_STORAGE__SQLITE_PATH": str(root / "ouderwijzer.db"),
+    }
+    if knowledge is not None:
+        env.update(
+            {
+                "OUDERWIJZER_PATHS__KNOWLEDGE_DIR": str(knowledge),
+                "OUDERWIJZER_PATHS__SOURCES_DIR": str(knowledge / "sources"),
+                "OUDERWIJZER_PATHS__MANIFEST": str(knowledge / "sources.yaml"),
+                "OUDERWIJZER_PATHS__CARDS_DIR": str(knowledge / "cards"),
+            }
+        )
+    return load_settings(REPO / "config.yaml", environ=env, overrides=overrides or None)
+
+
+SMALL_DOCS = {
+    "tlv.txt": (
+        "Toelaatbaarheidsverklaring\n\n"
+        "Voor een plek in het speciaal basisonderwijs is een toelaatbaarheidsverklaring nodig. "
+        "Het samenwerkingsverband beslist over de aanvraag. De school vraagt de verklaring aan, "
+        "niet de ouders.\n\nBezwaar\n\nOuders die het niet eens zijn met het besluit kunnen bezwaar maken "
+        "bij het samenwerkingsverband.\n"
+    ),
+    "zorgplicht.txt": (
+        "Zorgplicht\n\nDe school waar ouders hun kind aanmelden heeft zorgplicht. De school zoekt een "
+        "passende plek, op de eigen school of op een andere school. Ouders hoeven niet zelf alle scholen "
+        "af te gaan.\n"
+    ),
+}
+SMALL_MANIFEST = """\
+- id: tlv
+  file: tlv.txt
+  title: "Over de TLV"
+  publisher: Test
+  published: "2024"
+- id: zorgplicht
+  file: zorgplicht.txt
+  title: "Over zorgplicht"
+  publisher: Test
+  published: "2023"
+"""
+
+
+@pytest.fixture
+def small_knowledge(tmp_path: Path) -> Path:
+    """A two-document knowledge folder (real files, real manifest, no cards)."""
+    root = tmp_path / "knowledge"
+    (root / "sources").mkdir(parents=True)
+    (root / "cards").mkdir()
+    for name, body in SMALL_DOCS.items():
+        (root / "sources" / name).write_text(body, encoding="utf-8")
+    (root / "sources.yaml").write_text(SMALL_MANIFEST, encoding="utf-8")
+    return root
+
+
+@pytest.fixture(scope="session")
+def corpus_settings(tmp_path_factory: pytest.TempPathFactory) -> Settings:
+    """Settings over a real index of the whole knowledge base (documents + cards), built once."""
+    from ingest.pipeline import ingest
+
+    root = tmp_path_factory.mktemp("corpus-index")
+    settings = make_settings(root)
+    report = ingest(settings)
+    assert report.errors == [], report.errors
+    return settings
+
+
+@pytest.fixture(scope="session")
+def service(corpus_settings: Settings) -> Any:
+    """One warmed-up answering service over the real index."""
+    from bot.service import Service
+
+    svc = Service(corpus_settings)
+    svc.warm_up()
+    return svc
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+class ChromaServer:
+    """A real ``chroma run`` server on a free port, stoppable and restartable (for fault tests)."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self.port = free_port()
+        self.proc: subprocess.Popen[bytes] | None = None
+        self.log = path.parent / "chroma-server.log"
+
+    def start(self, timeout: float = 30.0) -> None:
+        chroma = shutil.which("chroma", path=str(VENV_BIN)) or "chroma"
+        log = self.log.open("ab")
+        self.proc = subprocess.Popen(
+            [chroma, "run", "--path", str(self.path), "--host", "127.0.0.1", "--port", str(self.port)],
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            env={**os.environ, "ANONYMIZED_TELEMETRY": "False"},
+        )
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            try:
+                with socket.create_connection(("127.0.0.1", self.port), timeout=0.5):
+                    return
+            except OSError:
+                if self.proc.poll() is not None:
+                    raise RuntimeError(f"chroma run exited early; see {self.log}") from None
+                time.sleep(0.2)
+        raise RuntimeError("chroma run did not start in time")
+
+    def stop(self) -> None:
+        if self.proc is not None and self.proc.poll() is None:
+            self.proc.terminate()
+            try:
+                self.proc.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait()
+        self.proc = None
+
+
+@pytest.fixture
+def chroma_server(tmp_path: Path) -> Iterator[ChromaServer]:
+    """A real Chroma server for HTTP mode, stopped after the test."""
+    server = ChromaServer(tmp_path / "chroma-server-data")
+    server.path.mkdir()
+    server.start()
+    try:
+        yield server
+    finally:
+        server.stop()
