@@ -1,0 +1,128 @@
+"""The glossary: jargon with B1 explanations, spelling variants and words in other languages.
+
+Used three ways: retrieval expands a question that uses a variant ("rugzakje", "toelaatbaarheids
+verklaring", "my son is at home") with the words the sources use; answers add a short "Wat betekent
+...?" for jargon they contain; tests check that every variant finds the term.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import yaml
+
+from bot.errors import ConfigError
+
+
+@dataclass(frozen=True)
+class Term:
+    """One glossary entry."""
+
+    term: str
+    full: str
+    explanation: str
+    explanation_en: str
+    variants: tuple[str, ...]
+    related: tuple[str, ...]
+    other_languages: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    sources: tuple[str, ...] = ()
+
+    def explanation_for(self, lang: str) -> str:
+        """The explanation in Dutch, or in English for every other language (ours are nl/en)."""
+        return self.explanation if lang == "nl" else (self.explanation_en or self.explanation)
+
+
+def fold(text: str) -> str:
+    """Lower case without accents and with plain apostrophes: how variants are compared."""
+    text = unicodedata.normalize("NFKD", text.lower().replace("’", "'"))
+    return "".join(c for c in text if not unicodedata.combining(c))
+
+
+def _pattern(variant: str) -> str:
+    words = [re.escape(w) for w in fold(variant).split()]
+    return r"(?<![\w])" + r"[\s-]*".join(words) + r"(?![\w])"
+
+
+def _raw_pattern(variant: str) -> str:
+    words = [re.escape(w) for w in variant.lower().split()]
+    return r"(?<![\w])" + r"[\s-]*".join(words) + r"(?![\w])"
+
+
+class Glossary:
+    """All terms plus a matcher that finds which terms a text mentions."""
+
+    def __init__(self, terms: list[Term]) -> None:
+        self.terms = terms
+        self._matchers: list[tuple[Term, re.Pattern[str], re.Pattern[str]]] = []
+        for term in terms:
+            own = {term.term, term.full, *term.variants}
+            own_rx = re.compile("|".join(_pattern(v) for v in sorted(own, key=len, reverse=True) if v.strip()))
+            # Foreign words keep their accents (Turkish "iş" folded would be Dutch "is"), and very short
+            # ones are left out: they match inside ordinary words of other languages.
+            foreign = [v for vs in term.other_languages.values() for v in vs if len(v.strip()) >= 4]
+            foreign_rx = re.compile("|".join(_raw_pattern(v) for v in foreign) or r"(?!x)x")
+            self._matchers.append((term, own_rx, foreign_rx))
+
+    @classmethod
+    def load(cls, path: Path) -> Glossary:
+        """Read ``glossary.yaml``; a missing file gives an empty glossary, a broken one a ConfigError."""
+        if not path.exists():
+            return cls([])
+        try:
+            data = yaml.safe_load(path.read_text(encoding="utf-8")) or []
+        except yaml.YAMLError as exc:
+            raise ConfigError(f"{path.name}: not valid YAML ({exc.__class__.__name__})") from None
+        terms: list[Term] = []
+        for i, entry in enumerate(data, start=1):
+            if not isinstance(entry, dict) or not entry.get("term") or not entry.get("explanation"):
+                raise ConfigError(f"{path.name}: entry {i} needs at least 'term' and 'explanation'")
+            other = {
+                str(lang): tuple(str(v) for v in values or [])
+                for lang, values in (entry.get("other_languages") or {}).items()
+            }
+            terms.append(
+                Term(
+                    term=str(entry["term"]),
+                    full=str(entry.get("full") or entry["term"]),
+                    explanation=str(entry["explanation"]).strip(),
+                    explanation_en=str(entry.get("explanation_en") or "").strip(),
+                    variants=tuple(str(v) for v in entry.get("variants") or []),
+                    related=tuple(str(v) for v in entry.get("related") or []),
+                    other_languages=other,
+                    sources=tuple(str(s) for s in entry.get("sources") or []),
+                )
+            )
+        return cls(terms)
+
+    def find(self, text: str, *, foreign: bool = True) -> list[Term]:
+        """Terms that ``text`` mentions, by any variant (and words in other languages if ``foreign``)."""
+        folded = fold(text)
+        lowered = text.lower().replace("’", "'")
+        found = []
+        for term, own_rx, foreign_rx in self._matchers:
+            if own_rx.search(folded) or (foreign and foreign_rx.search(lowered)):
+                found.append(term)
+        return found
+
+    def expansion(self, text: str) -> list[str]:
+        """Words to add to a search for ``text``: the full name and related words of every term it mentions."""
+        words: list[str] = []
+        for term in self.find(text):
+            for word in (term.full, *term.related):
+                if word not in words:
+                    words.append(word)
+        return words
+
+    def in_answer(self, text: str, *, limit: int = 3) -> list[Term]:
+        """Jargon used in an answer text (Dutch variants only), the ones used most first."""
+        folded = fold(text)
+        scored = []
+        for term, own_rx, _ in self._matchers:
+            hits = len(own_rx.findall(folded))
+            if hits:
+                scored.append((hits, term))
+        scored.sort(key=lambda pair: -pair[0])
+        return [t for _, t in scored[:limit]]
