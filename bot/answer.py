@@ -162,36 +162,46 @@ def select_sentences(
     idf: Callable[[str], float],
     max_points: int,
 ) -> list[_Candidate]:
-    """The best supporting sentences: query-word overlap (IDF-weighted) plus the passage's rank."""
+    """The best supporting sentences: plain-language card sentences first, then at least one quote
+    from the best source document, so every answer rests on a primary source as well.
+
+    Sentences are scored by IDF-weighted overlap with the question's words (expansions count less)
+    plus the rank of their passage within its own pool (cards and documents are ranked apart).
+    """
     weights: dict[str, float] = {}
     for w in analyzer.terms(" ".join(query.key_words)):
         weights[w] = 1.0
     for w in analyzer.terms(" ".join(query.expansions)):
         weights.setdefault(w, 0.6)
-    candidates: list[_Candidate] = []
+    pools: dict[bool, list[_Candidate]] = {True: [], False: []}
+    pool_rank = {True: 0, False: 0}
     for rank, passage in enumerate(passages):
-        prior = 1.0 / (1.0 + rank)
-        card_bonus = 0.25 if passage.meta.kind == "card" else 0.0
+        is_card = passage.meta.kind == "card"
+        prior = 1.0 / (1.0 + pool_rank[is_card])
+        pool_rank[is_card] += 1
         for sentence in _sentences(passage):
             terms = set(analyzer.terms(sentence))
             lexical = sum(idf(t) * w for t, w in weights.items() if t in terms)
-            norm = math.sqrt(len(terms) + 4)
-            score = lexical / norm + 1.2 * prior + card_bonus
-            candidates.append(_Candidate(rank, sentence, score))
-    candidates.sort(key=lambda c: -c.score)
+            score = lexical / math.sqrt(len(terms) + 4) + 1.2 * prior
+            pools[is_card].append(_Candidate(rank, sentence, score))
+
+    def pick(pool: list[_Candidate], limit: int, chosen: list[_Candidate]) -> None:
+        per_passage: dict[int, int] = {}
+        for cand in sorted(pool, key=lambda c: -c.score):
+            if limit <= 0:
+                return
+            if per_passage.get(cand.passage_rank, 0) >= 2:
+                continue
+            if any(_overlap(cand.sentence, c.sentence) > 0.6 for c in chosen):
+                continue
+            chosen.append(cand)
+            per_passage[cand.passage_rank] = per_passage.get(cand.passage_rank, 0) + 1
+            limit -= 1
+
     chosen: list[_Candidate] = []
-    per_passage: dict[int, int] = {}
-    for cand in candidates:
-        if len(chosen) >= max_points:
-            break
-        if per_passage.get(cand.passage_rank, 0) >= 2:
-            continue
-        if any(_overlap(cand.sentence, c.sentence) > 0.6 for c in chosen):
-            continue
-        chosen.append(cand)
-        per_passage[cand.passage_rank] = per_passage.get(cand.passage_rank, 0) + 1
-    # Cards first (plain language), then by relevance.
-    chosen.sort(key=lambda c: (passages[c.passage_rank].meta.kind != "card", -c.score))
+    card_points = min(2, max_points - 1) if pools[False] else max_points
+    pick(pools[True], card_points, chosen)
+    pick(pools[False], max_points - len(chosen), chosen)
     return chosen
 
 

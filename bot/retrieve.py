@@ -61,40 +61,99 @@ class Retriever:
         return self._df.get(term, 0)
 
     # ----- single retrievers ------------------------------------------------------------------
-    def dense(self, query: Query, n: int) -> list[tuple[int, float]]:
-        """(chunk index, cosine similarity), best first."""
+    def dense(self, query: Query, n: int, *, kind: str | None = None) -> list[tuple[int, float]]:
+        """(chunk index, cosine similarity), best first; ``kind`` limits to documents or cards."""
         vector = self.embedder.query(query.dense_text)
-        hits = self.store.search(vector, min(n, len(self.chunks)), self.info)
+        pool = self._pool_size(kind)
+        where = {"kind": kind} if kind else None
+        hits = self.store.search(vector, min(n, pool), self.info, where=where) if pool else []
         return [(self.by_id[cid], sim) for cid, sim in hits if cid in self.by_id]
 
-    def bm25(self, query: Query, n: int) -> list[tuple[int, float]]:
+    def bm25(self, query: Query, n: int, *, kind: str | None = None) -> list[tuple[int, float]]:
         """(chunk index, BM25 score), best first; chunks without any query term are left out."""
         if not query.bm25_terms or not self.chunks:
             return []
-        docs, scores = self._bm25.retrieve([query.bm25_terms], k=min(n, len(self.chunks)), show_progress=False)
-        return [(int(d), float(s)) for d, s in zip(docs[0], scores[0], strict=True) if s > 0]
+        docs, scores = self._bm25.retrieve([query.bm25_terms], k=len(self.chunks), show_progress=False)
+        ranked = [(int(d), float(s)) for d, s in zip(docs[0], scores[0], strict=True) if s > 0]
+        if kind:
+            ranked = [(i, s) for i, s in ranked if (self.chunks[i].meta.kind == "card") == (kind == "card")]
+        return ranked[:n]
+
+    def _pool_size(self, kind: str | None) -> int:
+        if kind is None:
+            return len(self.chunks)
+        return sum(1 for sc in self.chunks if (sc.meta.kind == "card") == (kind == "card"))
 
     # ----- fused --------------------------------------------------------------------------------
     def search(self, query: Query, *, mode: str | None = None, k: int | None = None, lang: str = "nl") -> list[Passage]:
-        """The ``k`` best passages for ``query``; cards in another language than ``lang`` are skipped."""
+        """The ``k`` best source passages, followed by the best knowledge cards.
+
+        Documents and cards are ranked in separate pools: cards are written in parents' words and
+        would otherwise crowd the candidate lists, while the documents are the evidence. Cards in
+        another language than ``lang`` (other than Dutch) are skipped.
+        """
         mode = mode or self.settings.mode
         k = k or self.settings.k
+        cards = self._rank(query, mode=mode, kind="card", lang=lang)
+        docs = self._rank(query, mode=mode, kind="document", lang=lang)
+        if mode == "hybrid":
+            docs = self._boost_card_sources(docs, cards)
+        passages = []
+        picked_cards: list[tuple[int, float, dict[str, float], dict[str, int]]] = []
+        seen_cards: set[str] = set()
+        for item in cards:
+            base = self.chunks[item[0]].meta.id.split(".")[0]
+            if base not in seen_cards:  # one chunk per card: the best one
+                seen_cards.add(base)
+                picked_cards.append(item)
+            if len(picked_cards) >= self.settings.max_cards:
+                break
+        for idx, score, scores, ranks in [*docs[:k], *picked_cards]:
+            sc = self.chunks[idx]
+            passages.append(Passage(chunk=sc.chunk, meta=sc.meta, score=score, scores=scores, ranks=ranks))
+        return passages
+
+    def _rank(
+        self, query: Query, *, mode: str, kind: str, lang: str
+    ) -> list[tuple[int, float, dict[str, float], dict[str, int]]]:
         n = self.settings.candidates
-        dense = self.dense(query, n) if mode in ("dense", "hybrid") else []
-        lexical = self.bm25(query, n) if mode in ("bm25", "hybrid") else []
         allowed = {"nl", lang}
+        dense = self.dense(query, n, kind=kind) if mode in ("dense", "hybrid") else []
+        lexical = self.bm25(query, n, kind=kind) if mode in ("bm25", "hybrid") else []
         dense = [(i, s) for i, s in dense if self.chunks[i].meta.lang in allowed]
         lexical = [(i, s) for i, s in lexical if self.chunks[i].meta.lang in allowed]
-        fused = fuse(
+        return fuse(
             {"dense": dense, "bm25": lexical},
             weights={"dense": self.settings.dense_weight, "bm25": self.settings.bm25_weight},
             rrf_k=self.settings.rrf_k,
         )
-        passages = []
-        for idx, score, scores, ranks in fused[:k]:
-            sc = self.chunks[idx]
-            passages.append(Passage(chunk=sc.chunk, meta=sc.meta, score=score, scores=scores, ranks=ranks))
-        return passages
+
+    def _boost_card_sources(
+        self,
+        docs: list[tuple[int, float, dict[str, float], dict[str, int]]],
+        cards: list[tuple[int, float, dict[str, float], dict[str, int]]],
+    ) -> list[tuple[int, float, dict[str, float], dict[str, int]]]:
+        """Lift passages of the documents that the best-matching cards were written from.
+
+        A card ranks well because it is written in a parent's words; the corpus passages it rests on
+        often do not. The card's ``sources`` point at them, so a passage from such a document gets a
+        bonus in proportion to how well the card ranked.
+        """
+        weight = self.settings.card_source_boost
+        if weight <= 0 or not cards:
+            return docs
+        bonus: dict[str, float] = {}
+        for idx, score, *_ in cards[:3]:
+            for source in self.chunks[idx].meta.sources:
+                bonus[source] = max(bonus.get(source, 0.0), weight * score)
+        boosted = []
+        for idx, score, scores, ranks in docs:
+            extra = bonus.get(self.chunks[idx].meta.id, 0.0)
+            if extra:
+                scores = {**scores, "card_boost": round(extra, 5)}
+            boosted.append((idx, score + extra, scores, ranks))
+        boosted.sort(key=lambda item: (-item[1], item[0]))
+        return boosted
 
     def similarity(self, query_text: str, texts: Sequence[str]) -> np.ndarray:
         """Cosine similarity of a query to a few texts (used to rank sentences for quoting)."""

@@ -84,12 +84,16 @@ class RetrievalSettings(_Section):
     dense_weight: float = Field(1.0, ge=0, le=10, description="Weight of the dense ranking.")
     bm25_weight: float = Field(1.0, ge=0, le=10, description="Weight of the BM25 ranking.")
     history_turns: int = Field(2, ge=0, le=10, description="Earlier questions used for follow-ups.")
+    max_cards: int = Field(2, ge=0, le=20, description="Knowledge cards among the first passages.")
+    card_source_boost: float = Field(0.5, ge=0, le=5, description="Lift for documents the best cards cite.")
 
 
 class AnswerSettings(_Section):
-    max_points: int = Field(3, ge=1, le=8, description="Most sentences quoted in one answer.")
-    min_dense: float = Field(0.80, ge=0, le=1, description="Refuse below this dense similarity.")
-    min_coverage: float = Field(0.34, ge=0, le=1, description="Refuse below this key-word coverage.")
+    max_points: int = Field(4, ge=2, le=8, description="Most sentences quoted in one answer.")
+    min_dense: float = Field(0.855, ge=0, le=1, description="Refuse below this dense similarity.")
+    min_bm25: float = Field(
+        3.0, ge=0, le=100, description="Without domain terms: least BM25 score of the best passage."
+    )
     quote_chars: int = Field(320, ge=80, le=2000, description="Longest quote per citation.")
 
 

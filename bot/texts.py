@@ -139,6 +139,18 @@ TEXTS: Final[dict[str, dict[str, str]]] = {
 }
 
 
+def _merge_translations() -> None:
+    """Add the Turkish, Arabic, Polish and Ukrainian texts kept in ``texts_more.py``."""
+    from bot.texts_more import MORE
+
+    for key, variants in MORE.items():
+        if key in TEXTS:
+            TEXTS[key].update(variants)
+
+
+_merge_translations()
+
+
 def text(key: str, lang: str, **values: object) -> str:
     """The fixed text ``key`` in ``lang`` (English, then Dutch, when missing), with ``values`` filled in."""
     variants = TEXTS[key]

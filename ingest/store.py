@@ -259,12 +259,17 @@ class ChunkStore:
 
         return self._call("reading chunks", read)
 
-    def search(self, vector: np.ndarray, n: int, info: IndexInfo) -> list[tuple[str, float]]:
-        """Nearest chunks to a query vector: ``(chunk id, cosine similarity)``, best first."""
+    def search(
+        self, vector: np.ndarray, n: int, info: IndexInfo, *, where: dict[str, Any] | None = None
+    ) -> list[tuple[str, float]]:
+        """Nearest chunks to a query vector: ``(chunk id, cosine similarity)``, best first.
+
+        ``where`` filters on chunk metadata, e.g. ``{"kind": "card"}``.
+        """
 
         def query() -> list[tuple[str, float]]:
             col = self._collection(info.collection)
-            res = col.query(query_embeddings=[vector.tolist()], n_results=n, include=["distances"])
+            res = col.query(query_embeddings=[vector.tolist()], n_results=n, include=["distances"], where=where)
             return [(cid, 1.0 - float(dist)) for cid, dist in zip(res["ids"][0], res["distances"][0], strict=True)]
 
         return self._call("searching", query)
