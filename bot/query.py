@@ -445,7 +445,11 @@ class QueryBuilder:
             dense_parts.append(" ".join(dict.fromkeys(expansions)))
         if context:
             dense_parts.insert(0, context)
-        bm25_source = " ".join([context, message, *expansions])
+        # The parent's own words count double: glossary expansions help recall, but must not outvote
+        # the rare words of the question itself ("leerlingenvervoer" beats "speciaal onderwijs").
+        glossary_words = self.glossary.expansion(repaired)
+        own = [e for e in expansions if e not in glossary_words]
+        bm25_source = " ".join([context, message, *own, context, message, *own, *glossary_words])
         return Query(
             original=message,
             dense_text=" ".join(dense_parts),
