@@ -138,14 +138,15 @@ class _Candidate:
 
 
 def _sentences(passage: Passage) -> list[str]:
+    """Quotable sentences of a passage: list items and lines apart, no list intros or questions."""
     out = []
-    body = passage.chunk.text
-    for start, end in split_sentences(body):
-        s = body[start:end].strip().lstrip("•").strip()
-        s = re.sub(r"\s+", " ", s)
-        if len(s) < 25 or s.endswith(":") or s.endswith("?"):
-            continue
-        out.append(s)
+    for line in passage.chunk.text.split("\n"):
+        for start, end in split_sentences(line):
+            s = line[start:end].strip().lstrip("•").strip()
+            s = re.sub(r"\s+", " ", s).rstrip(";,")
+            if len(s) < 25 or s.endswith(":") or s.endswith("?"):
+                continue
+            out.append(s)
     return out
 
 
@@ -201,7 +202,11 @@ def select_sentences(
     chosen: list[_Candidate] = []
     card_points = min(2, max_points - 1) if pools[False] else max_points
     pick(pools[True], card_points, chosen)
-    pick(pools[False], max_points - len(chosen), chosen)
+    # The two best-ranked source documents always get quoted: they are the strongest primary evidence.
+    docs = pools[False]
+    for doc_rank in sorted({c.passage_rank for c in docs})[:2]:
+        pick([c for c in docs if c.passage_rank == doc_rank], 1, chosen)
+    pick(docs, max_points - len(chosen), chosen)
     return chosen
 
 

@@ -33,7 +33,7 @@ _P = {
         r"zelfdoding",
         r"(?:niet|nooit) meer (?:willen |wil )?(?:leven|wakker worden)",
         r"wil(?:t|de)? (?:niet meer )?(?:dood|sterven)",
-        r"dood (?:willen|wil|wilt) ",
+        r"dood (?:willen|wil|wilt)\b",
         r"dood wil(?:le)?n? zijn",
         r"(?:een )?(?:eind|einde) (?:aan (?:zijn|haar|mijn|z'n|m'n) leven|aan maken)",
         r"er (?:een )?(?:eind|einde) aan (?:maken|te maken)",

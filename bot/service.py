@@ -236,7 +236,7 @@ class Service:
         builder = self._builder
         assert builder is not None
         query = builder.build(remainder, history=history)
-        if injected and (not query.key_words or is_vague(remainder, query.key_words) or len(query.key_words) < 2):
+        if injected and (not query.key_words or is_vague(remainder, query.key_words)):
             return done(compose_mod.refusal(reply_lang, kind="injection"), "injection only", query=query)
         if is_vague(remainder, query.key_words):
             return done(compose_mod.clarify(reply_lang), "nothing to search for", query=query)
@@ -250,11 +250,15 @@ class Service:
             passages = retr.search(query, mode=mode, k=k, lang=reply_lang)
         timings["retrieve"] = round((time.perf_counter() - t0) * 1000, 1)
 
-        top = passages[: self.settings.retrieval.k]
+        # The composer gets the k best source passages plus the best cards (ranked in their own pool).
+        top = [p for p in passages if p.meta.kind != "card"][: self.settings.retrieval.k]
+        top += [p for p in passages if p.meta.kind == "card"]
         found_terms = self.glossary.find(remainder)
         evidence = compose_mod.assess(
             query,
-            top,
+            # Evidence is measured on the source documents: cards are written in parents' words and
+            # would make anything school-like look well supported.
+            [p for p in top if p.meta.kind != "card"],
             analyzer=self.analyzer,
             vocabulary=lambda w: w in retr.vocabulary,
             glossary_terms=found_terms,
@@ -302,7 +306,8 @@ class Service:
             return "refuse: nothing retrieved"
         if asks_for_contact(message) and not any(_PHONE_OR_MAIL.search(p.chunk.text) for p in passages[:3]):
             return "refuse: contact details not in the sources"
-        has_terms = bool(ev.domain_terms)
+        # A disagreement with the school is in scope even in everyday words: the ladder is our evidence.
+        has_terms = bool(ev.domain_terms) or self.ladder.applies(message)
         strong = ev.dense_top >= s.min_dense + 0.03 or ev.bm25_top >= s.min_bm25 * 2
         if self.referrals.match(message) is not None and not has_terms and not strong:
             return "refuse: a topic outside passend onderwijs"

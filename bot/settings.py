@@ -89,7 +89,7 @@ class RetrievalSettings(_Section):
 
 
 class AnswerSettings(_Section):
-    max_points: int = Field(4, ge=2, le=8, description="Most sentences quoted in one answer.")
+    max_points: int = Field(5, ge=3, le=8, description="Most sentences quoted in one answer.")
     min_dense: float = Field(0.855, ge=0, le=1, description="Refuse below this dense similarity.")
     min_bm25: float = Field(
         3.0, ge=0, le=100, description="Without domain terms: least BM25 score of the best passage."
