@@ -54,6 +54,8 @@ HELPLINE_CARD = "hulplijnen"
 
 def clean_input(raw: str) -> str:
     """Normalise a message: no control or zero-width characters, NFC, single spaces."""
+    # Lone surrogates (from broken clients) cannot be encoded and would crash the embedder: drop them.
+    raw = raw.encode("utf-8", "ignore").decode("utf-8")
     cleaned = _CONTROL.sub(" ", unicodedata.normalize("NFC", raw))
     return re.sub(r"[ \t]+", " ", re.sub(r"\s*\n\s*", "\n", cleaned)).strip()
 
