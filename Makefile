@@ -21,9 +21,9 @@ $(STAMP): pyproject.toml
 
 install: $(STAMP)
 
-## run: build the index if it is missing and start the main job
+## run: build the index if it is missing and serve the demo page, widget, console (and Telegram with a token)
 run: $(STAMP)
-	$(VENV)/bin/ouderwijzer chat
+	$(VENV)/bin/ouderwijzer serve
 
 ## test: the whole test suite (the same command CI runs)
 test: $(STAMP) system-deps

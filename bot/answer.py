@@ -135,6 +135,7 @@ class _Candidate:
     passage_rank: int
     sentence: str
     score: float
+    overlap: float = 0.0  # IDF-weighted words shared with the question (0: only there for its rank)
 
 
 def _sentences(passage: Passage) -> list[str]:
@@ -184,7 +185,7 @@ def select_sentences(
             terms = set(analyzer.terms(sentence))
             lexical = sum(idf(t) * w for t, w in weights.items() if t in terms)
             score = lexical / math.sqrt(len(terms) + 4) + 1.2 * prior
-            pools[is_card].append(_Candidate(rank, sentence, score))
+            pools[is_card].append(_Candidate(rank, sentence, score, lexical))
 
     def pick(pool: list[_Candidate], limit: int, chosen: list[_Candidate]) -> None:
         per_passage: dict[int, int] = {}
@@ -202,8 +203,9 @@ def select_sentences(
     chosen: list[_Candidate] = []
     card_points = min(2, max_points - 1) if pools[False] else max_points
     pick(pools[True], card_points, chosen)
-    # The two best-ranked source documents always get quoted: they are the strongest primary evidence.
-    docs = pools[False]
+    # The two best-ranked source documents get quoted (the strongest primary evidence), but only with a
+    # sentence that shares words with the question: a quote that is there for its rank alone helps nobody.
+    docs = [c for c in pools[False] if c.overlap > 0]
     for doc_rank in sorted({c.passage_rank for c in docs})[:2]:
         pick([c for c in docs if c.passage_rank == doc_rank], 1, chosen)
     pick(docs, max_points - len(chosen), chosen)

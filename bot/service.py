@@ -255,7 +255,9 @@ class Service:
         # The composer gets the k best source passages plus the best cards (ranked in their own pool).
         top = [p for p in passages if p.meta.kind != "card"][: self.settings.retrieval.k]
         top += [p for p in passages if p.meta.kind == "card"]
-        found_terms = self.glossary.find(remainder)
+        # A follow-up ("en hoe maak ik daar bezwaar tegen?") inherits the topic of the earlier question.
+        topic = " ".join([*(history or [])[-2:], remainder]) if query.follow_up else remainder
+        found_terms = self.glossary.find(topic)
         evidence = compose_mod.assess(
             query,
             # Evidence is measured on the source documents: cards are written in parents' words and
