@@ -112,6 +112,7 @@ def main() -> int:
     parser.add_argument("--max-requests", type=int, default=5000)
     parser.add_argument("--url", default=None, help="an already running server on 127.0.0.1")
     parser.add_argument("--workers", type=int, default=1)
+    parser.add_argument("--no-cache", action="store_true", help="turn the answer cache off (every ask is computed)")
     parser.add_argument("--json", action="store_true")
     args = parser.parse_args()
 
@@ -128,6 +129,9 @@ def main() -> int:
             **os.environ,
             "OUDERWIJZER_SERVER__RATE_LIMIT_PER_MINUTE": "100000",
             "OUDERWIJZER_SERVER__WORKERS": str(args.workers),
+            "OUDERWIJZER_SERVER__ANSWER_CACHE_SIZE": "0"
+            if args.no_cache
+            else os.environ.get("OUDERWIJZER_SERVER__ANSWER_CACHE_SIZE", "256"),
             "HF_HUB_OFFLINE": "1",
         }
         proc = subprocess.Popen(
