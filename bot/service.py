@@ -216,12 +216,12 @@ class Service:
 
         if not message:
             return done(Answer(outcome="clarify", lang=reply_lang, text=text("empty", reply_lang)), "empty")
-        if len(message) > max_chars:
+        # Crisis before anything else, also in a message that is too long for an answer.
+        signal = detect_crisis(message[:ABSOLUTE_MAX_CHARS])
+        if signal is None and len(message) > max_chars:
             return done(
                 Answer(outcome="clarify", lang=reply_lang, text=text("too_long", reply_lang, max=max_chars)), "too long"
             )
-
-        signal = detect_crisis(message)
         if signal is not None:
             return done(
                 compose_mod.crisis(reply_lang, signal, self._helpline_citations(reply_lang)),

@@ -235,6 +235,7 @@ class WebState:
     limiter: SlidingWindowLimiter = dataclasses.field(default_factory=SlidingWindowLimiter)
     cache: AnswerCache | None = None
     eval_lock: threading.Lock = dataclasses.field(default_factory=threading.Lock)
+    telegram: Any = None  # the Telegram Application when the bot runs in this process
 
     def answer(self, question: str, *, lang: str | None, chat: str, crisis: bool) -> AskResult:
         """Answer one web question with the conversation's history (runs in a worker thread)."""
@@ -925,12 +926,13 @@ def create_app(settings: Settings, service: Service | None = None) -> FastAPI:
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         if state.service is None:
             state.service = await run_in_threadpool(_start_service, settings)
-        # >>> TELEGRAM HOOK ----------------------------------------------------------------------------
-        # When settings.telegram_bot_token is set, start the Telegram bot here with `state.service`
-        # (bot.channels.telegram; polling task or webhook route), and stop it after the `yield` below.
-        # The telegram channel wires this; keep `import telegram` out of this module's top level.
-        # <<< TELEGRAM HOOK ----------------------------------------------------------------------------
-        yield
+        # With a bot token the same process runs the Telegram bot: in webhook mode Telegram posts to
+        # telegram.webhook_path on this server; in polling mode a background task polls.
+        state.telegram = await _start_telegram(settings, state.service)
+        try:
+            yield
+        finally:
+            await _stop_telegram(state.telegram)
 
     app = FastAPI(
         title="Ouderwijzer",
@@ -947,6 +949,7 @@ def create_app(settings: Settings, service: Service | None = None) -> FastAPI:
     app.include_router(console)
     app.include_router(ops)
     app.include_router(pages)
+    _telegram_route(app, settings)
     _docs_route(app)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
 
@@ -960,6 +963,75 @@ def create_app(settings: Settings, service: Service | None = None) -> FastAPI:
     app.add_middleware(CorsMiddleware, origins=settings.server.cors_origins)
     app.add_middleware(SecurityMiddleware)
     return app
+
+
+async def _start_telegram(settings: Settings, service: Service | None) -> Any:
+    """Start the Telegram bot inside this process when a token is set; None otherwise or on failure."""
+    token = settings.telegram_bot_token.get_secret_value().strip() if settings.telegram_bot_token else ""
+    if not token or service is None:
+        return None
+    from bot.channels import telegram as tg
+
+    webhook = settings.telegram.mode == "webhook"
+    application = tg.build_application(settings, service, updater=not webhook)
+    try:
+        await application.initialize()
+        if webhook:
+            await application.bot.set_webhook(
+                settings.telegram.webhook_url.rstrip("/") + settings.telegram.webhook_path,
+                secret_token=tg.webhook_secret(settings),
+                allowed_updates=tg.ALLOWED_UPDATES,
+            )
+        await application.start()
+        await tg.on_startup(application)
+        if not webhook and application.updater is not None:
+            await application.updater.start_polling(
+                timeout=settings.telegram.poll_timeout_seconds, allowed_updates=tg.ALLOWED_UPDATES
+            )
+    except Exception:
+        # The web channel keeps serving parents even when Telegram cannot be reached right now.
+        log.exception("the Telegram bot could not start; the web server runs without it")
+        return None
+    log.info("Telegram bot running (%s)", settings.telegram.mode)
+    return application
+
+
+async def _stop_telegram(application: Any) -> None:
+    if application is None:
+        return
+    from bot.channels import telegram as tg
+
+    try:
+        if application.updater is not None and application.updater.running:
+            await application.updater.stop()
+        await application.stop()
+        await tg.on_shutdown(application)
+        await application.shutdown()
+    except Exception:
+        log.exception("the Telegram bot did not stop cleanly")
+
+
+def _telegram_route(app: FastAPI, settings: Settings) -> None:
+    """POST telegram.webhook_path: updates from Telegram, checked against the webhook secret."""
+
+    @app.post(settings.telegram.webhook_path, include_in_schema=False)
+    async def telegram_webhook(request: Request) -> Response:
+        web: WebState = request.app.state.web
+        if web.telegram is None:
+            return JSONResponse({"error": "not_found", "message": "Telegram is not enabled here."}, status_code=404)
+        from bot.channels import telegram as tg
+
+        sent = request.headers.get("X-Telegram-Bot-Api-Secret-Token", "")
+        if not hmac.compare_digest(sent.encode(), tg.webhook_secret(settings).encode()):
+            return JSONResponse({"error": "forbidden", "message": "Wrong webhook secret."}, status_code=403)
+        try:
+            data = await request.json()
+        except ValueError:
+            return JSONResponse({"error": "bad_json", "message": "Not JSON."}, status_code=400)
+        if not isinstance(data, dict):
+            return JSONResponse({"error": "bad_json", "message": "Expected an object."}, status_code=400)
+        await tg.process_webhook_update(web.telegram, data)
+        return Response(status_code=200)
 
 
 def app_from_environment() -> FastAPI:
