@@ -102,12 +102,12 @@ class Retriever:
         picked_cards: list[tuple[int, float, dict[str, float], dict[str, int]]] = []
         seen_cards: set[str] = set()
         for item in cards:
+            if len(picked_cards) >= self.settings.max_cards:
+                break
             base = self.chunks[item[0]].meta.id.split(".")[0]
             if base not in seen_cards:  # one chunk per card: the best one
                 seen_cards.add(base)
                 picked_cards.append(item)
-            if len(picked_cards) >= self.settings.max_cards:
-                break
         for idx, score, scores, ranks in [*docs[:k], *picked_cards]:
             sc = self.chunks[idx]
             passages.append(Passage(chunk=sc.chunk, meta=sc.meta, score=score, scores=scores, ranks=ranks))
