@@ -122,11 +122,13 @@ class Storage:
             log.error("storage %s is not usable (%s); answering goes on without storing", self.path, exc)
 
     def _write(self, what: str, sql: str, params: tuple[Any, ...]) -> bool:
+        # Text from broken clients can hold lone surrogates, which SQLite cannot store: drop them.
+        params = tuple(p.encode("utf-8", "ignore").decode("utf-8") if isinstance(p, str) else p for p in params)
         try:
             with self._conn() as conn:
                 conn.execute(sql, params)
             return True
-        except (sqlite3.Error, OSError) as exc:
+        except (sqlite3.Error, OSError, ValueError) as exc:
             log.error("storage: could not save %s (%s)", what, exc)
             return False
 
