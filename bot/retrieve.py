@@ -94,10 +94,11 @@ class Retriever:
         """
         mode = mode or self.settings.mode
         k = k or self.settings.k
-        cards = self._rank(query, mode=mode, kind="card", lang=lang)
+        ranked_cards = self._rank(query, mode=mode, kind="card", lang=lang)
         docs = self._rank(query, mode=mode, kind="document", lang=lang)
         if mode == "hybrid":
-            docs = self._boost_card_sources(docs, cards)
+            docs = self._boost_card_sources(docs, ranked_cards)
+        cards = self._title_boost(query, ranked_cards)
         passages = []
         picked_cards: list[tuple[int, float, dict[str, float], dict[str, int]]] = []
         seen_cards: set[str] = set()
@@ -127,6 +128,28 @@ class Retriever:
             weights={"dense": self.settings.dense_weight, "bm25": self.settings.bm25_weight},
             rrf_k=self.settings.rrf_k,
         )
+
+    def _title_boost(
+        self, query: Query, cards: list[tuple[int, float, dict[str, float], dict[str, int]]]
+    ) -> list[tuple[int, float, dict[str, float], dict[str, int]]]:
+        """A card whose title names what the question names ("onderwijsconsulenten") goes first.
+
+        Card titles are precise topic labels; a card that only mentions the topic in passing
+        (a general "where to get advice" card) should not beat the card about it.
+        """
+        asked = set(self.analyzer.terms(" ".join(query.key_words)))
+        if not asked:
+            return cards
+        boosted = []
+        for idx, score, scores, ranks in cards:
+            meta = self.chunks[idx].meta
+            named = asked & set(self.analyzer.terms(f"{meta.title} {meta.id.split('.')[0].replace('-', ' ')}"))
+            if named:
+                scores = {**scores, "title_match": len(named)}
+                score += 0.01 * len(named)
+            boosted.append((idx, score, scores, ranks))
+        boosted.sort(key=lambda item: (-item[1], item[0]))
+        return boosted
 
     def _boost_card_sources(
         self,
