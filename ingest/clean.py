@@ -17,11 +17,13 @@ from dataclasses import replace
 from bot.models import Document
 
 #: Bump when the cleaning changes, so ingest re-chunks every document.
-CLEANER_VERSION = "3"
+CLEANER_VERSION = "4"
 
 PAGE_BREAK = "\f"
 _LIGATURES = {"ﬀ": "ff", "ﬁ": "fi", "ﬂ": "fl", "ﬃ": "ffi", "ﬄ": "ffl", "ﬅ": "st", "ﬆ": "st"}
 _INVISIBLE = dict.fromkeys(map(ord, "\u00ad\u200b\u200c\u200d\u2060\ufeff"), None)
+#: Bullets that PDF exports write as private-use characters of the Symbol/Wingdings fonts.
+_PUA_BULLETS = dict.fromkeys(map(ord, "\uf0b7\uf0a7\uf076\uf0d8\uf0fc\uf0e0\uf06e\uf0a8"), "•")
 _SPACES = re.compile(r"[ \t\u00a0\u2000-\u200a\u202f\u205f\u3000]+")
 _BULLET = re.compile(r"^\s*(?:[•·▪◦●‣∙*]|[-–—](?=\s)|\d{1,2}[.)](?=\s))\s*")
 _HEADING_MD = re.compile(r"^\s*#{1,6}\s+")
@@ -118,7 +120,7 @@ def normalize_unicode(text: str) -> str:
     text = text.replace("\r\n", "\n").replace("\r", "\n")
     for lig, plain in _LIGATURES.items():
         text = text.replace(lig, plain)
-    text = unicodedata.normalize("NFC", text.translate(_INVISIBLE))
+    text = unicodedata.normalize("NFC", text.translate(_INVISIBLE).translate(_PUA_BULLETS))
     return "\n".join(_SPACES.sub(" ", line).rstrip() for line in text.split("\n"))
 
 
