@@ -151,11 +151,19 @@ def _merge_translations() -> None:
 _merge_translations()
 
 
-def text(key: str, lang: str, **values: object) -> str:
-    """The fixed text ``key`` in ``lang`` (English, then Dutch, when missing), with ``values`` filled in."""
-    variants = TEXTS[key]
+def pick(table: dict[str, dict[str, str]], key: str, lang: str, **values: object) -> str:
+    """Text ``key`` of ``table`` in ``lang`` (English, then Dutch, when missing), with ``values`` filled in.
+
+    Shared by every table of fixed texts (this one and the channels' own), so fallback works the same.
+    """
+    variants = table[key]
     template = variants.get(lang) or variants.get("en") or variants["nl"]
     return template.format(**values) if values else template
+
+
+def text(key: str, lang: str, **values: object) -> str:
+    """The fixed text ``key`` in ``lang`` (English, then Dutch, when missing), with ``values`` filled in."""
+    return pick(TEXTS, key, lang, **values)
 
 
 def has_translation(key: str, lang: str) -> bool:

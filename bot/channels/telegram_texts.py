@@ -10,6 +10,8 @@ from __future__ import annotations
 
 from typing import Final
 
+from bot.texts import pick
+
 TEXTS: Final[dict[str, dict[str, str]]] = {
     # ----- /start: a greeting plus three short lines (can/cannot, sources, data) ----------------------
     "start": {
@@ -473,9 +475,7 @@ TEXTS: Final[dict[str, dict[str, str]]] = {
 
 def text(key: str, lang: str, **values: object) -> str:
     """The fixed text ``key`` in ``lang`` (English, then Dutch, when missing), with ``values`` filled in."""
-    variants = TEXTS[key]
-    template = variants.get(lang) or variants.get("en") or variants["nl"]
-    return template.format(**values) if values else template
+    return pick(TEXTS, key, lang, **values)
 
 
 def has_translation(key: str, lang: str) -> bool:
