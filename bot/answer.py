@@ -202,7 +202,11 @@ def select_sentences(
 
     chosen: list[_Candidate] = []
     card_points = min(2, max_points - 1) if pools[False] else max_points
-    pick(pools[True], card_points, chosen)
+    # Plain sentences from one card only: two cards' sentences side by side read as a jumble
+    # (a question about sitting at home must not borrow "Veilig Thuis" from the help-line card).
+    if pools[True]:
+        best_card = min(c.passage_rank for c in pools[True])
+        pick([c for c in pools[True] if c.passage_rank == best_card], card_points, chosen)
     # The two best-ranked source documents get quoted (the strongest primary evidence), but only with a
     # sentence that shares words with the question: a quote that is there for its rank alone helps nobody.
     docs = [c for c in pools[False] if c.overlap > 0]

@@ -67,7 +67,8 @@ SITUATIONS: dict[str, tuple[str, ...]] = {
 #: Words that mark a disagreement or a problem with the school (the ladder then fits).
 _DISPUTE = re.compile(
     r"oneens|niet eens|geen gehoor|ruzie|conflict|weiger|geweigerd|verwijder|schors|klacht|klagen|bezwaar|"
-    r"thuis ?zit|zit (?:al )?thuis|geen plek|lukt niet|loopt vast|vastgelopen|komen er niet uit|wat nu|wat kan ik doen|"
+    r"thuis ?zit|zit(?:ten)? (?:al )?(?:\w+ ){0,3}thuis|geen plek|lukt niet|loopt vast|vastgelopen|"
+    r"komen er niet uit|wat nu|wat kan ik doen|"
     r"wat kunnen we doen|waar kan ik|onafhankelijk|discrimin|disagree|refus|expel|complain|independent|at home|"
     r"what can we do|nowhere|going nowhere|stuck|dispute",
     re.IGNORECASE,
