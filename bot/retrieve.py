@@ -55,34 +55,46 @@ class Retriever:
             for w in analyzer.words(f"{sc.meta.title} {' '.join(sc.chunk.heading_path)} {sc.chunk.text}")
         )
         self.documents = sorted({sc.chunk.doc_id for sc in stored})
+        cards = sum(1 for sc in stored if sc.meta.kind == "card")
+        self._pool_sizes: dict[str | None, int] = {None: len(stored), "card": cards, "document": len(stored) - cards}
 
     def document_frequency(self, term: str) -> int:
         """In how many chunks a (stemmed) term occurs."""
         return self._df.get(term, 0)
 
     # ----- single retrievers ------------------------------------------------------------------
-    def dense(self, query: Query, n: int, *, kind: str | None = None) -> list[tuple[int, float]]:
-        """(chunk index, cosine similarity), best first; ``kind`` limits to documents or cards."""
-        vector = self.embedder.query(query.dense_text)
-        pool = self._pool_size(kind)
+    def dense(
+        self, query: Query, n: int, *, kind: str | None = None, vector: np.ndarray | None = None
+    ) -> list[tuple[int, float]]:
+        """(chunk index, cosine similarity), best first; ``kind`` limits to documents or cards.
+
+        ``vector`` is the query embedding when the caller already has it (one embedding per question).
+        """
+        if vector is None:
+            vector = self.embedder.query(query.dense_text)
+        pool = self._pool_sizes[kind]
         where = {"kind": kind} if kind else None
         hits = self.store.search(vector, min(n, pool), self.info, where=where) if pool else []
         return [(self.by_id[cid], sim) for cid, sim in hits if cid in self.by_id]
 
-    def bm25(self, query: Query, n: int, *, kind: str | None = None) -> list[tuple[int, float]]:
-        """(chunk index, BM25 score), best first; chunks without any query term are left out."""
-        if not query.bm25_terms or not self.chunks:
-            return []
-        docs, scores = self._bm25.retrieve([query.bm25_terms], k=len(self.chunks), show_progress=False)
-        ranked = [(int(d), float(s)) for d, s in zip(docs[0], scores[0], strict=True) if s > 0]
+    def bm25(
+        self, query: Query, n: int, *, kind: str | None = None, ranked: list[tuple[int, float]] | None = None
+    ) -> list[tuple[int, float]]:
+        """(chunk index, BM25 score), best first; chunks without any query term are left out.
+
+        ``ranked`` is the full BM25 ranking when the caller already has it (one scoring per question).
+        """
+        if ranked is None:
+            ranked = self._bm25_all(query)
         if kind:
             ranked = [(i, s) for i, s in ranked if (self.chunks[i].meta.kind == "card") == (kind == "card")]
         return ranked[:n]
 
-    def _pool_size(self, kind: str | None) -> int:
-        if kind is None:
-            return len(self.chunks)
-        return sum(1 for sc in self.chunks if (sc.meta.kind == "card") == (kind == "card"))
+    def _bm25_all(self, query: Query) -> list[tuple[int, float]]:
+        if not query.bm25_terms or not self.chunks:
+            return []
+        docs, scores = self._bm25.retrieve([query.bm25_terms], k=len(self.chunks), show_progress=False)
+        return [(int(d), float(s)) for d, s in zip(docs[0], scores[0], strict=True) if s > 0]
 
     # ----- fused --------------------------------------------------------------------------------
     def search(self, query: Query, *, mode: str | None = None, k: int | None = None, lang: str = "nl") -> list[Passage]:
@@ -94,8 +106,11 @@ class Retriever:
         """
         mode = mode or self.settings.mode
         k = k or self.settings.k
-        ranked_cards = self._rank(query, mode=mode, kind="card", lang=lang)
-        docs = self._rank(query, mode=mode, kind="document", lang=lang)
+        # Embed and score the question once; both pools reuse the results.
+        vector = self.embedder.query(query.dense_text) if mode in ("dense", "hybrid") else None
+        lexical = self._bm25_all(query) if mode in ("bm25", "hybrid") else None
+        ranked_cards = self._rank(query, mode=mode, kind="card", lang=lang, vector=vector, lexical=lexical)
+        docs = self._rank(query, mode=mode, kind="document", lang=lang, vector=vector, lexical=lexical)
         if mode == "hybrid":
             docs = self._boost_card_sources(docs, ranked_cards)
         cards = self._title_boost(query, ranked_cards)
@@ -115,16 +130,23 @@ class Retriever:
         return passages
 
     def _rank(
-        self, query: Query, *, mode: str, kind: str, lang: str
+        self,
+        query: Query,
+        *,
+        mode: str,
+        kind: str,
+        lang: str,
+        vector: np.ndarray | None,
+        lexical: list[tuple[int, float]] | None,
     ) -> list[tuple[int, float, dict[str, float], dict[str, int]]]:
         n = self.settings.candidates
         allowed = {"nl", lang}
-        dense = self.dense(query, n, kind=kind) if mode in ("dense", "hybrid") else []
-        lexical = self.bm25(query, n, kind=kind) if mode in ("bm25", "hybrid") else []
+        dense = self.dense(query, n, kind=kind, vector=vector) if mode in ("dense", "hybrid") else []
+        words = self.bm25(query, n, kind=kind, ranked=lexical) if mode in ("bm25", "hybrid") else []
         dense = [(i, s) for i, s in dense if self.chunks[i].meta.lang in allowed]
-        lexical = [(i, s) for i, s in lexical if self.chunks[i].meta.lang in allowed]
+        words = [(i, s) for i, s in words if self.chunks[i].meta.lang in allowed]
         return fuse(
-            {"dense": dense, "bm25": lexical},
+            {"dense": dense, "bm25": words},
             weights={"dense": self.settings.dense_weight, "bm25": self.settings.bm25_weight},
             rrf_k=self.settings.rrf_k,
         )
