@@ -1,0 +1,453 @@
+"""Layer (b) of the crisis check: logistic regression over the sentence embedding the service loads.
+
+A message is cut into windows (its sentences, short ones joined to the next; a short message is one
+window). Each window is embedded with the query side of the embedder, and a softmax over six labels
+(none, suicide, self_harm, abuse, danger, misuse) scores it; a message scores its most alarming window,
+so one alarming sentence buried in a long school question still counts. Three small heads add what
+the reply needs: is a child writing, is it acute, is school staff the perpetrator.
+
+Training (``train_model``) needs scikit-learn and runs from ``ouderwijzer safety train``; the result is
+a small JSON file of weights with the hash of the data it was trained on. Scoring needs only NumPy.
+Long crisis messages are trained as multiple instances: the window the first model finds most
+alarming becomes the positive example, because the rest of such a message is an ordinary question.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from bot.errors import ConfigError
+from bot.safety.dataset import CRISIS_LABELS, LABELS, SafetyMessage
+
+MODEL_VERSION = 1
+_SENTENCE = re.compile(r"[^.!?\n]+[.!?]*")
+#: Most windows embedded for one message; longer messages are cut (the patterns still read all of it).
+MAX_WINDOWS = 48
+#: A message up to this long is also scored as a whole (context helps short messages).
+WHOLE_MESSAGE_CHARS = 400
+
+
+def windows(text: str) -> list[str]:
+    """The parts of a message that are embedded: sentences (short ones joined), plus the whole if short."""
+    text = text.strip()
+    if not text:
+        return []
+    parts = [s.strip() for s in _SENTENCE.findall(text) if s.strip()]
+    merged: list[str] = []
+    carry = ""
+    for part in parts:
+        piece = f"{carry} {part}".strip() if carry else part
+        if len(piece.split()) < 5:
+            carry = piece
+            continue
+        merged.append(piece)
+        carry = ""
+    if carry:
+        if merged:
+            merged[-1] = f"{merged[-1]} {carry}"
+        else:
+            merged.append(carry)
+    out = merged[:MAX_WINDOWS]
+    if len(text) <= WHOLE_MESSAGE_CHARS and (len(out) != 1 or out[0] != text):
+        out.append(text)
+    return out
+
+
+def data_hash(messages: Sequence[SafetyMessage]) -> str:
+    """Hash of the training data (ids, texts, labels) the weights were made from."""
+    digest = hashlib.sha256()
+    for m in sorted(messages, key=lambda m: m.id):
+        digest.update(f"{m.id}\x1f{m.text}\x1f{m.label}\x1f{m.writer}\x1f{m.acute}\x1f{m.perpetrator}\x1e".encode())
+    return digest.hexdigest()[:16]
+
+
+@dataclass(frozen=True)
+class Head:
+    """A logistic-regression head: weights (classes x dim) and biases."""
+
+    classes: tuple[str, ...]
+    weights: np.ndarray
+    bias: np.ndarray
+
+    def proba(self, vectors: np.ndarray) -> np.ndarray:
+        """Class probabilities per row (softmax; a binary head has two classes)."""
+        logits = vectors @ self.weights.T + self.bias
+        if len(self.classes) == 2 and self.weights.shape[0] == 1:
+            p = 1.0 / (1.0 + np.exp(-logits[:, 0]))
+            return np.stack([1.0 - p, p], axis=1)
+        logits = logits - logits.max(axis=1, keepdims=True)
+        e = np.exp(logits)
+        return e / e.sum(axis=1, keepdims=True)
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "classes": list(self.classes),
+            "weights": np.round(self.weights, 6).tolist(),
+            "bias": np.round(self.bias, 6).tolist(),
+        }
+
+    @classmethod
+    def from_dict(cls, raw: dict[str, Any]) -> Head:
+        return cls(
+            classes=tuple(raw["classes"]),
+            weights=np.asarray(raw["weights"], dtype=np.float32),
+            bias=np.asarray(raw["bias"], dtype=np.float32),
+        )
+
+
+@dataclass(frozen=True)
+class Reference:
+    """Training windows kept for a nearest-neighbour check: is a window closer to a crisis example than
+    to any calm one? It corrects the linear head where surface features mislead it ("due tomorrow lol")."""
+
+    vectors: np.ndarray  # (n, dim)
+    crisis: np.ndarray  # (n,) bool
+    weight: float
+
+    def margin(self, vectors: np.ndarray) -> np.ndarray:
+        """Per window: best cosine to a crisis example minus best cosine to a calm one."""
+        sims = vectors @ self.vectors.T
+        return sims[:, self.crisis].max(axis=1) - sims[:, ~self.crisis].max(axis=1)
+
+    @classmethod
+    def load(cls, path: Path, weight: float) -> Reference | None:
+        if weight <= 0 or not path.exists():
+            return None
+        with np.load(path, allow_pickle=False) as data:
+            return cls(vectors=data["vectors"].astype(np.float32), crisis=data["crisis"].astype(bool), weight=weight)
+
+
+def combined(crisis_proba: np.ndarray, reference: Reference | None, vectors: np.ndarray) -> np.ndarray:
+    """The crisis score per window: the head's probability plus the weighted nearest-neighbour margin."""
+    if reference is None:
+        return crisis_proba
+    return crisis_proba + reference.weight * reference.margin(vectors)
+
+
+@dataclass(frozen=True)
+class WindowScores:
+    """Scores of one message: its most alarming window and what the heads say."""
+
+    label_proba: dict[str, float]  # per label, from the most alarming window
+    crisis: float  # probability of any crisis label in the most alarming window
+    misuse: float  # highest misuse probability over the windows
+    child: float
+    acute: float
+    staff: float
+    window: str  # the most alarming window (for the staff, never for the parent)
+
+
+@dataclass
+class SafetyModel:
+    """The trained heads plus how they were calibrated."""
+
+    embedder: str
+    data_hash: str
+    label: Head
+    child: Head
+    acute: Head
+    staff: Head
+    threshold: float
+    misuse_threshold: float
+    calibration: dict[str, Any] = field(default_factory=dict)
+    reference: Reference | None = None
+    sure_threshold: float = 1.0  # from here the classifier alone is sure enough to leave school questions out
+
+    def score(self, texts: list[str], vectors: np.ndarray) -> WindowScores:
+        """Scores of one message from the embeddings of its windows (``texts`` in the same order)."""
+        probs = self.label.proba(vectors)
+        crisis_cols = [self.label.classes.index(c) for c in CRISIS_LABELS]
+        misuse_col = self.label.classes.index("misuse")
+        crisis = combined(probs[:, crisis_cols].sum(axis=1), self.reference, vectors)
+        best = int(np.argmax(crisis))
+        row = vectors[best : best + 1]
+        return WindowScores(
+            label_proba={c: float(probs[best, i]) for i, c in enumerate(self.label.classes)},
+            crisis=float(crisis[best]),
+            misuse=float(probs[:, misuse_col].max()),
+            child=float(self.child.proba(row)[0, 1]),
+            acute=float(self.acute.proba(row)[0, 1]),
+            staff=float(self.staff.proba(row)[0, 1]),
+            window=texts[best],
+        )
+
+    def save(self, path: Path) -> None:
+        """Write the weights as JSON (small, reviewable, no pickle) and the reference rows beside it (npz)."""
+        if self.reference is not None:
+            np.savez_compressed(path.with_suffix(".npz"), vectors=self.reference.vectors.astype(np.float16),
+                                crisis=self.reference.crisis)
+        payload = {
+            "version": MODEL_VERSION,
+            "embedder": self.embedder,
+            "data_hash": self.data_hash,
+            "threshold": round(self.threshold, 4),
+            "knn_weight": self.reference.weight if self.reference is not None else 0.0,
+            "sure_threshold": round(self.sure_threshold, 4),
+            "misuse_threshold": round(self.misuse_threshold, 4),
+            "calibration": self.calibration,
+            "heads": {
+                "label": self.label.as_dict(),
+                "child": self.child.as_dict(),
+                "acute": self.acute.as_dict(),
+                "staff": self.staff.as_dict(),
+            },
+        }
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(json.dumps(payload, ensure_ascii=False, separators=(",", ":")) + "\n", encoding="utf-8")
+
+    @classmethod
+    def load(cls, path: Path) -> SafetyModel:
+        """Read weights written by ``save``; a missing or broken file raises ``ConfigError``."""
+        try:
+            raw = json.loads(path.read_text(encoding="utf-8"))
+            heads = raw["heads"]
+            return cls(
+                embedder=str(raw["embedder"]),
+                data_hash=str(raw["data_hash"]),
+                label=Head.from_dict(heads["label"]),
+                child=Head.from_dict(heads["child"]),
+                acute=Head.from_dict(heads["acute"]),
+                staff=Head.from_dict(heads["staff"]),
+                threshold=float(raw["threshold"]),
+                misuse_threshold=float(raw["misuse_threshold"]),
+                calibration=dict(raw.get("calibration") or {}),
+                reference=Reference.load(path.with_suffix(".npz"), float(raw.get("knn_weight", 0.0))),
+                sure_threshold=float(raw.get("sure_threshold", 1.0)),
+            )
+        except FileNotFoundError:
+            raise ConfigError(f"safety model not found: {path}; run: ouderwijzer safety train") from None
+        except (KeyError, ValueError, TypeError) as exc:
+            raise ConfigError(f"safety model {path.name} is unreadable ({exc.__class__.__name__}); "
+                              "run: ouderwijzer safety train") from None
+
+
+# ----- training (scikit-learn, only here) ------------------------------------------------------------
+
+
+@dataclass
+class _Embedded:
+    message: SafetyMessage
+    texts: list[str]
+    vectors: np.ndarray
+
+
+def embed_messages(messages: Sequence[SafetyMessage], embed: Any) -> list[_Embedded]:
+    """Windows and their query embeddings for each message (``embed``: list[str] -> array)."""
+    out = []
+    for m in messages:
+        texts = windows(m.text)
+        out.append(_Embedded(m, texts, np.asarray(embed(texts), dtype=np.float32)))
+    return out
+
+
+def _fit(x: np.ndarray, y: list[str], classes: Sequence[str], c: float, weights: list[float] | None = None) -> Head:
+    from sklearn.linear_model import LogisticRegression
+
+    model = LogisticRegression(C=c, max_iter=5000, class_weight="balanced")
+    model.fit(x, y, sample_weight=weights)
+    learned = list(model.classes_)
+    if len(learned) == 2:
+        return Head(classes=tuple(learned), weights=model.coef_.astype(np.float32), bias=model.intercept_.astype(np.float32))
+    weights = np.zeros((len(classes), x.shape[1]), np.float32)
+    bias = np.full(len(classes), -30.0, np.float32)  # a label absent from training is never predicted
+    for i, k in enumerate(learned):
+        j = list(classes).index(k)
+        weights[j] = model.coef_[i]
+        bias[j] = model.intercept_[i]
+    return Head(classes=tuple(classes), weights=weights, bias=bias)
+
+
+def _instances(
+    items: list[_Embedded], head: Head | None, extra: list[np.ndarray], extra_weight: float
+) -> tuple[np.ndarray, list[str], list[float]]:
+    """Training rows: every window of a calm message; for an alarming one its most alarming window;
+    plus the extra calm rows (ordinary parent questions) at a lower weight."""
+    rows: list[np.ndarray] = []
+    labels: list[str] = []
+    for it in items:
+        label = it.message.label
+        if label == "none" or len(it.texts) == 1:
+            rows.extend(it.vectors)
+            labels.extend([label] * len(it.vectors))
+            continue
+        if head is None:
+            rows.extend(it.vectors)
+            labels.extend([label] * len(it.vectors))
+            continue
+        probs = head.proba(it.vectors)[:, head.classes.index(label)]
+        rows.append(it.vectors[int(np.argmax(probs))])
+        labels.append(label)
+    weights = [1.0] * len(rows) + [extra_weight] * len(extra)
+    return np.stack([*rows, *extra]), labels + ["none"] * len(extra), weights
+
+
+def fit_label_head(items: list[_Embedded], c: float, extra: list[np.ndarray] | None = None,
+                   extra_weight: float = 0.2) -> Head:
+    """The six-label head, trained in two rounds (multiple instances for long alarming messages)."""
+    extra = extra or []
+    x, y, w = _instances(items, None, extra, extra_weight)
+    head = _fit(x, y, LABELS, c, w)
+    x, y, w = _instances(items, head, extra, extra_weight)
+    return _fit(x, y, LABELS, c, w)
+
+
+def _binary_head(items: list[_Embedded], label_head: Head, target: Any, c: float) -> Head:
+    """A yes/no head trained on the most alarming window of each alarming message."""
+    rows, ys = [], []
+    crisis_cols = [label_head.classes.index(k) for k in CRISIS_LABELS]
+    for it in items:
+        if not it.message.is_crisis:
+            continue
+        crisis = label_head.proba(it.vectors)[:, crisis_cols].sum(axis=1)
+        rows.append(it.vectors[int(np.argmax(crisis))])
+        ys.append("yes" if target(it.message) else "no")
+    if len(set(ys)) < 2:
+        dim = items[0].vectors.shape[1]
+        bias = np.array([-30.0 if ys and ys[0] == "no" else 30.0], np.float32)
+        return Head(classes=("no", "yes"), weights=np.zeros((1, dim), np.float32), bias=bias)
+    return _fit(np.stack(rows), ys, ("no", "yes"), c)
+
+
+def message_scores(head: Head, items: list[_Embedded], reference: Reference | None = None) -> tuple[np.ndarray, np.ndarray]:
+    """Per message: the crisis score of its most alarming window and its highest misuse probability."""
+    crisis_cols = [head.classes.index(k) for k in CRISIS_LABELS]
+    misuse_col = head.classes.index("misuse")
+    crisis, misuse = [], []
+    for it in items:
+        p = head.proba(it.vectors)
+        crisis.append(float(combined(p[:, crisis_cols].sum(axis=1), reference, it.vectors).max()))
+        misuse.append(float(p[:, misuse_col].max()))
+    return np.asarray(crisis), np.asarray(misuse)
+
+
+def choose_threshold(scores: np.ndarray, positive: np.ndarray, *, max_false_alarms: float) -> float:
+    """The lowest threshold whose false-alarm share on the negatives stays within ``max_false_alarms``.
+
+    Lowest, because a missed crisis costs far more than a parent who is shown the help lines once.
+    """
+    negatives = np.sort(scores[~positive])[::-1]
+    if len(negatives) == 0:
+        return 0.5
+    allowed = int(np.floor(max_false_alarms * len(negatives)))
+    # Everything strictly above the (allowed+1)-th highest negative score fires.
+    cut = negatives[min(allowed, len(negatives) - 1)]
+    return float(min(0.99, cut + 1e-4))
+
+
+def train_model(
+    messages: Sequence[SafetyMessage],
+    embed: Any,
+    *,
+    embedder_name: str,
+    ordinary: Sequence[str] = (),
+    fired_by_patterns: Any = None,
+    c: float = 64.0,
+    ordinary_weight: float = 0.2,
+    knn_weight: float = 1.0,
+    folds: int = 5,
+    max_false_alarms: float = 0.05,
+    seed: int = 13,
+) -> SafetyModel:
+    """Train on ``messages`` (the train split) and calibrate the thresholds by cross-validation.
+
+    Args:
+        messages: labelled messages; only the train split should be passed.
+        embed: list of texts -> array of query embeddings.
+        embedder_name: recorded in the model; the service refuses weights from another embedder.
+        ordinary: ordinary parent questions (the answer units' question banks): extra calm examples, at
+            ``ordinary_weight``, so everyday questions never look like a crisis.
+        fired_by_patterns: text -> bool, the pattern layer; the threshold is chosen for the two layers
+            together (the message is a crisis when either fires).
+        c: inverse regularisation strength of the heads.
+        folds: cross-validation folds (by message) for the out-of-fold scores the thresholds come from.
+        max_false_alarms: largest share of out-of-fold calm messages allowed to fire (both layers).
+    """
+    items = embed_messages(messages, embed)
+    extra = [v for text in ordinary for v in np.asarray(embed(windows(text)), dtype=np.float32)]
+    rng = np.random.default_rng(seed)
+    order = rng.permutation(len(items))
+    fold_of = np.empty(len(items), int)
+    fold_of[order] = np.arange(len(items)) % folds
+    extra_fold = np.arange(len(extra)) % folds
+    oof_crisis = np.zeros(len(items))
+    oof_misuse = np.zeros(len(items))
+    for f in range(folds):
+        train = [it for i, it in enumerate(items) if fold_of[i] != f]
+        held = [i for i in range(len(items)) if fold_of[i] == f]
+        fold_extra = [v for j, v in enumerate(extra) if extra_fold[j] != f]
+        head = fit_label_head(train, c, fold_extra, ordinary_weight)
+        crisis, misuse = message_scores(head, [items[i] for i in held], build_reference(train, fold_extra, knn_weight))
+        oof_crisis[held] = crisis
+        oof_misuse[held] = misuse
+    is_crisis = np.array([it.message.is_crisis for it in items])
+    is_calm = np.array([it.message.label == "none" for it in items])
+    is_misuse = np.array([it.message.label == "misuse" for it in items])
+    by_patterns = np.array([bool(fired_by_patterns(it.message.text)) if fired_by_patterns else False for it in items])
+    threshold = combined_threshold(oof_crisis, by_patterns, is_calm, max_false_alarms=max_false_alarms)
+    sure_threshold = combined_threshold(oof_crisis, np.zeros_like(by_patterns), is_calm, max_false_alarms=0.01)
+    misuse_threshold = max(0.5, choose_threshold(oof_misuse, is_misuse, max_false_alarms=0.005))
+    fires = by_patterns | (oof_crisis >= threshold)
+    label_head = fit_label_head(items, c, extra, ordinary_weight)
+    reference = build_reference(items, extra, knn_weight)
+    calibration = {
+        "folds": folds,
+        "c": c,
+        "ordinary_questions": len(ordinary),
+        "ordinary_weight": ordinary_weight,
+        "knn_weight": knn_weight,
+        "max_false_alarms": max_false_alarms,
+        "train_messages": len(items),
+        "oof_crisis_recall": round(float(fires[is_crisis].mean()), 4) if is_crisis.any() else None,
+        "oof_false_alarms": round(float(fires[is_calm].mean()), 4) if is_calm.any() else None,
+        "oof_misuse_recall": round(float((oof_misuse[is_misuse] >= misuse_threshold).mean()), 4)
+        if is_misuse.any()
+        else None,
+        "note": "threshold: lowest classifier score at which patterns OR classifier stay within max_false_alarms "
+        "on the out-of-fold calm messages",
+    }
+    return SafetyModel(
+        embedder=embedder_name,
+        data_hash=data_hash(messages),
+        label=label_head,
+        child=_binary_head(items, label_head, lambda m: m.writer == "child", c),
+        acute=_binary_head(items, label_head, lambda m: m.acute or m.label == "danger", c),
+        staff=_binary_head(items, label_head, lambda m: m.perpetrator == "school_staff", c),
+        threshold=threshold,
+        misuse_threshold=misuse_threshold,
+        calibration=calibration,
+        reference=reference,
+        sure_threshold=max(sure_threshold, threshold),
+    )
+
+
+def build_reference(items: list[_Embedded], extra: list[np.ndarray], weight: float) -> Reference | None:
+    """Every window of the crisis and calm training messages plus the ordinary questions."""
+    if weight <= 0:
+        return None
+    rows, crisis = [], []
+    for it in items:
+        if it.message.label == "misuse":
+            continue
+        rows.extend(it.vectors)
+        crisis.extend([it.message.is_crisis] * len(it.vectors))
+    rows.extend(extra)
+    crisis.extend([False] * len(extra))
+    return Reference(vectors=np.stack(rows).astype(np.float32), crisis=np.array(crisis), weight=weight)
+
+
+def combined_threshold(scores: np.ndarray, by_patterns: np.ndarray, calm: np.ndarray, *, max_false_alarms: float) -> float:
+    """Lowest classifier threshold at which (patterns OR classifier) false alarms stay within the budget."""
+    best = float(scores.max())
+    for thr in np.sort(np.unique(scores[calm]))[::-1]:
+        if (by_patterns | (scores >= thr))[calm].mean() > max_false_alarms:
+            break
+        best = float(thr)
+    return best + 1e-4

@@ -1,0 +1,147 @@
+"""The crisis check: token patterns OR a classifier over the sentence embedding; either one fires.
+
+``SafetyCheck.check(text)`` returns a ``CrisisSignal`` (what kind of crisis, who is writing, whether it
+is acute, whether school staff is involved, and which layer saw it) or None. Recall comes first: a
+parent who is shown the help lines without needing them loses a few seconds, a child in danger who
+gets a policy quote loses far more. ``misuse(text)`` tells requests to forge, deceive or look up
+another family apart, so they are refused without a lecture.
+
+The classifier needs the embedder; when its weights are missing or were trained for another embedder
+the patterns still run and a warning is logged once (the service never goes without a crisis check).
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Literal
+
+import numpy as np
+
+from bot.errors import ConfigError
+from bot.safety.classifier import SafetyModel, WindowScores, windows
+from bot.safety.dataset import CRISIS_LABELS
+from bot.safety.patterns import PatternHit, PatternSet, load_patterns
+
+log = logging.getLogger(__name__)
+
+Category = Literal["suicide", "self_harm", "abuse", "danger"]
+#: Order of urgency: acute danger first, then suicide, self-harm, abuse.
+URGENCY: tuple[Category, ...] = ("danger", "suicide", "self_harm", "abuse")
+#: Pattern categories that are signals for the reply, not crises of their own.
+SIGNALS = ("child", "adult", "acute", "staff")
+#: A crisis label the classifier gives at least this share of the crisis probability is named too.
+SECONDARY_SHARE = 0.3
+
+
+@dataclass(frozen=True)
+class CrisisSignal:
+    """Why a message was taken for a crisis, and what the reply must cover."""
+
+    category: Category  # the most urgent category
+    categories: tuple[Category, ...]  # every category seen, most urgent first
+    child: bool = False  # a child or teenager is writing about themselves
+    acute: bool = False  # happening now, or a plan with time or means at hand
+    staff: bool = False  # school staff is the perpetrator (the vertrouwensinspecteur helps)
+    layers: tuple[str, ...] = ()  # "patterns", "classifier"
+    matched: str = ""  # the words a pattern matched (empty when only the classifier fired)
+    score: float = 0.0  # the classifier's crisis score (0 without a classifier)
+    sure: bool = True  # False: only the classifier fired, below its sure threshold (help lines, then the answer)
+
+
+@dataclass
+class SafetyReport:
+    """Everything the check saw, for the staff console and the eval (never shown to parents)."""
+
+    signal: CrisisSignal | None
+    misuse: bool
+    hits: list[PatternHit] = field(default_factory=list)
+    scores: WindowScores | None = None
+
+
+class SafetyCheck:
+    """Patterns plus, when available, the classifier over the embedder's query vectors."""
+
+    def __init__(self, patterns: PatternSet, model: SafetyModel | None, embedder: object | None) -> None:
+        self.patterns = patterns
+        self.model = model if embedder is not None else None
+        self.embedder = embedder
+
+    @classmethod
+    def load(cls, patterns_path: Path, model_path: Path, embedder: object | None) -> SafetyCheck:
+        """Patterns from their data file and the trained weights (skipped, with a warning, when unusable)."""
+        patterns = load_patterns(patterns_path)
+        model: SafetyModel | None = None
+        if embedder is not None:
+            try:
+                model = SafetyModel.load(model_path)
+            except ConfigError as exc:
+                log.warning("crisis classifier off, patterns only: %s", exc)
+            else:
+                name = getattr(embedder, "name", "")
+                if model.embedder != name:
+                    log.warning(
+                        "crisis classifier off, patterns only: weights are for %s, the embedder is %s "
+                        "(run: ouderwijzer safety train)", model.embedder, name,
+                    )
+                    model = None
+        return cls(patterns, model, embedder)
+
+    def _scores(self, text: str) -> WindowScores | None:
+        if self.model is None or self.embedder is None:
+            return None
+        parts = windows(text)
+        if not parts:
+            return None
+        vectors = np.asarray(self.embedder.queries(parts), dtype=np.float32)  # type: ignore[attr-defined]
+        return self.model.score(parts, vectors)
+
+    def inspect(self, text: str) -> SafetyReport:
+        """Run every layer and combine them."""
+        hits = self.patterns.search(text)
+        scores = self._scores(text)
+        found = {h.category for h in hits}
+        categories = [c for c in URGENCY if c in found]
+        layers: list[str] = ["patterns"] if categories else []
+        if scores is not None and self.model is not None and scores.crisis >= self.model.threshold:
+            layers.append("classifier")
+            total = max(sum(scores.label_proba.get(c, 0.0) for c in CRISIS_LABELS), 1e-9)
+            for c in URGENCY:
+                if c not in categories and scores.label_proba.get(c, 0.0) / total >= SECONDARY_SHARE:
+                    categories.append(c)
+            if not any(c in categories for c in CRISIS_LABELS):
+                categories.append(max(CRISIS_LABELS, key=lambda c: scores.label_proba.get(c, 0.0)))  # type: ignore[arg-type]
+        categories = [c for c in URGENCY if c in categories]
+        misuse = "misuse" in found or (
+            scores is not None and self.model is not None and scores.misuse >= self.model.misuse_threshold
+        )
+        if not categories:
+            return SafetyReport(signal=None, misuse=misuse, hits=hits, scores=scores)
+        child_hint = "child" in found and "adult" not in found
+        signal = CrisisSignal(
+            category=categories[0],
+            categories=tuple(categories),
+            child=child_hint or ("adult" not in found and scores is not None and scores.child >= 0.5),
+            acute="danger" in categories or "acute" in found or (scores is not None and scores.acute >= 0.5),
+            staff="abuse" in categories and ("staff" in found or (scores is not None and scores.staff >= 0.5)),
+            layers=tuple(layers),
+            matched=next((h.matched for h in hits if h.category in CRISIS_LABELS), ""),
+            score=round(scores.crisis, 4) if scores is not None else 0.0,
+            sure="patterns" in layers or (scores is not None and self.model is not None
+                                          and scores.crisis >= self.model.sure_threshold),
+        )
+        return SafetyReport(signal=signal, misuse=False, hits=hits, scores=scores)
+
+    def check(self, text: str) -> CrisisSignal | None:
+        """The crisis signal in ``text``, or None. Runs before anything else, on every message."""
+        return self.inspect(text).signal if text and text.strip() else None
+
+    def quick(self, text: str) -> bool:
+        """Patterns only (no embedding): cheap enough for an event loop, e.g. to let a crisis skip a queue.
+        The full check still runs when the message is answered."""
+        return any(h.category in CRISIS_LABELS for h in self.patterns.search(text)) if text else False
+
+    def misuse(self, text: str) -> bool:
+        """A request to forge or fake, to deceive an authority or school, or to look up another family."""
+        return bool(text and text.strip()) and self.inspect(text).misuse

@@ -1,0 +1,73 @@
+"""The crisis reply: the help lines that fit the case, first, in the writer's language.
+
+Acute danger: 112 first. Suicide or self-harm: 113, with 112 when acute. Abuse: Veilig Thuis, with 112
+when acute; abuse by school staff adds the vertrouwensinspecteur. A child writing gets words for a
+child and De Kindertelefoon. Every first line names a help line and, if it is not 112 itself, says
+when to call 112. Warm and short; school questions can wait. The sentences live in
+``bot/data/crisis.yaml`` (checked numbers only).
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+
+import yaml
+
+from bot.errors import ConfigError
+from bot.safety.detector import CrisisSignal
+
+CRISIS_TEXTS = Path(__file__).resolve().parent.parent / "data" / "crisis.yaml"
+#: Numbers one of which every first line holds (the eval checks this).
+HELP_LINES = ("112", "0800-0113", "0800-2000", "0800-0432")
+
+
+@lru_cache(maxsize=2)
+def _texts(path: Path = CRISIS_TEXTS) -> dict[str, dict[str, str]]:
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except (OSError, yaml.YAMLError) as exc:
+        raise ConfigError(f"crisis texts {path.name} unreadable: {exc.__class__.__name__}") from None
+    return {str(lang): {str(k): str(v) for k, v in block.items()} for lang, block in data.items()}
+
+
+def languages() -> tuple[str, ...]:
+    """Languages the crisis reply is written in."""
+    return tuple(_texts())
+
+
+def crisis_lines(signal: CrisisSignal, lang: str) -> list[str]:
+    """The reply as lines, most urgent first."""
+    texts = _texts()
+    t = texts.get(lang) or texts["en"]
+    child = signal.child
+
+    def line(key: str) -> str:
+        return t[f"{key}_child"] if child and f"{key}_child" in t else t[key]
+
+    lines: list[str] = []
+    cats = signal.categories or (signal.category,)
+    harm = any(c in cats for c in ("suicide", "self_harm"))
+    if "danger" in cats or signal.acute:
+        lines.append(t["danger"])
+    if harm:
+        lines.append(line("suicide"))
+    if "abuse" in cats:
+        lines.append(line("abuse"))
+    if not lines:  # a category without its own line still gets 112
+        lines.append(t["danger"])
+    if lines[0] != t["danger"]:
+        lines[0] = f"{lines[0]} {t['also_112']}"
+    if child:
+        lines.append(t["kindertelefoon_child"])
+    elif "abuse" in cats:
+        lines.append(t["kindertelefoon"])
+    if signal.staff:
+        lines.append(t["staff"])
+    lines.append(t["close_child"] if child else t["close"])
+    return lines
+
+
+def crisis_text(signal: CrisisSignal, lang: str) -> str:
+    """The crisis reply as one text, one line per help line."""
+    return "\n".join(crisis_lines(signal, lang))
