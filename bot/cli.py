@@ -57,7 +57,8 @@ def cmd_ingest(args: argparse.Namespace, settings: Settings) -> int:
             progress.advance(task, n)
 
     try:
-        report = ingest(settings, rebuild=args.rebuild, on_start=on_start, on_progress=on_progress)
+        report = ingest(settings, rebuild=args.rebuild, on_start=on_start, on_progress=on_progress,
+                        write_seed=args.write_seed)
     finally:
         if progress is not None:
             progress.stop()
@@ -70,8 +71,11 @@ def cmd_ingest(args: argparse.Namespace, settings: Settings) -> int:
             json.dumps(
                 {
                     "documents": report.documents,
-                    "cards": report.cards,
+                    "units": report.units,
+                    "questions": report.questions,
                     "chunks_added": report.chunks_added,
+                    "chunks_reused": report.chunks_reused,
+                    "seed_hits": report.seed_hits,
                     "chunks_kept": report.chunks_kept,
                     "chunks_removed": report.chunks_removed,
                     "chunks_total": report.chunks_total,
@@ -88,7 +92,8 @@ def cmd_ingest(args: argparse.Namespace, settings: Settings) -> int:
         )
     else:
         _out(
-            f"{report.documents} documents and {report.cards} cards: {report.chunks_added} chunks added, "
+            f"{report.documents} documents, {report.units} answer units ({report.questions} questions): "
+            f"{report.chunks_added} chunks added ({report.chunks_reused} with a stored embedding), "
             f"{report.chunks_kept} kept, {report.chunks_removed} removed ({report.chunks_total} in the index); "
             f"{len(report.errors)} errors; {report.seconds:.1f} s"
             + (f" ({report.chunks_per_second:.1f} chunks/s embedded)" if report.chunks_added else "")
@@ -213,13 +218,53 @@ def cmd_eval(args: argparse.Namespace, settings: Settings) -> int:
     service = _service(settings)
     names = ["dense", "bm25", "hybrid", "naive"] if args.retriever == "all" else [args.retriever]
     reports = [run_eval(service, cases, retriever=name) for name in names]
+    def payload(report: Any) -> dict[str, Any]:
+        data = report.metrics()
+        return {**data, "diagnostics": report.diagnostics()} if args.diagnostics else data
+
     if args.json:
         if len(reports) == 1:
-            _out(json.dumps(reports[0].metrics(), ensure_ascii=False, indent=2))
+            _out(json.dumps(payload(reports[0]), ensure_ascii=False, indent=2))
         else:
-            _out(json.dumps({r.retriever: r.metrics() for r in reports}, ensure_ascii=False, indent=2))
+            _out(json.dumps({r.retriever: payload(r) for r in reports}, ensure_ascii=False, indent=2))
     else:
         _out(format_table(reports))
+    return 0
+
+
+def cmd_safety(args: argparse.Namespace, settings: Settings) -> int:
+    """The safety set: assign splits once, train the crisis classifier, or measure the detector."""
+    from bot.safety import commands
+
+    if args.action == "split":
+        assigned = commands.split(settings)
+        _out(f"assigned {assigned['train']} messages to train and {assigned['test']} to test (existing splits kept)")
+        return 0
+    if args.action == "train":
+        model = commands.train(settings)
+        cal = model.calibration
+        _out(
+            f"trained on {cal['train_messages']} messages (data {model.data_hash}); threshold {model.threshold:.3f}, "
+            f"misuse threshold {model.misuse_threshold:.3f}; out-of-fold crisis recall {cal['oof_crisis_recall']}, "
+            f"false alarms {cal['oof_false_alarms']} -> {commands.model_path(settings)}"
+        )
+        return 0
+    return _safety_eval(args, settings)
+
+
+def _safety_eval(args: argparse.Namespace, settings: Settings) -> int:
+    from bot.evaluation import load_cases
+    from bot.safety import commands
+    from bot.safety.evaluate import format_report
+
+    dev = [(c.question, c.expect) for c in load_cases(settings.paths.eval_set)]
+    check = commands.detector(settings, classifier=False if args.patterns_only else None)
+    _, metrics = commands.measure(settings, split_name=args.split, check=check, dev_questions=dev)
+    if args.json:
+        _out(json.dumps(metrics, ensure_ascii=False, indent=2))
+    else:
+        layers = "patterns only" if check.model is None else "patterns + classifier"
+        _out(format_report(metrics, title=f"Safety set, split '{args.split}' ({layers})"))
     return 0
 
 
@@ -251,6 +296,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--rebuild", action="store_true", help="embed everything again into a fresh index")
     p.add_argument("--json", action="store_true", help="print the summary as JSON")
     p.add_argument("--quiet", action="store_true", help="no progress bar")
+    p.add_argument("--write-seed", action="store_true", help="afterwards write all embeddings to the committed seed")
     p.set_defaults(func=cmd_ingest)
 
     p = sub.add_parser("sources", help="list the sources in the index with their dates")
@@ -274,6 +320,7 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("eval", help="run an eval set and print the metrics")
     p.add_argument("--set", help="eval set (default: paths.eval_set)")
     p.add_argument("--json", action="store_true", help="print the metrics as one JSON object")
+    p.add_argument("--diagnostics", action="store_true", help="JSON: add where key points are lost (key_points_in_top5)")
     p.add_argument(
         "--retriever",
         choices=["hybrid", "dense", "bm25", "naive", "all"],
@@ -281,6 +328,20 @@ def build_parser() -> argparse.ArgumentParser:
         help="retriever to use; 'all' compares the four side by side",
     )
     p.set_defaults(func=cmd_eval)
+
+    def safety_eval_args(p: argparse.ArgumentParser) -> None:
+        p.add_argument("--split", choices=["test", "train", "all"], default="test", help="which messages (default: test)")
+        p.add_argument("--json", action="store_true", help="print the metrics as one JSON object")
+        p.add_argument("--patterns-only", action="store_true", help="measure the pattern layer alone")
+
+    p = sub.add_parser("safety", help="safety set: split once, train the crisis classifier, measure")
+    p.add_argument("action", choices=["split", "train", "eval"])
+    safety_eval_args(p)
+    p.set_defaults(func=cmd_safety)
+
+    p = sub.add_parser("eval-safety", help="measure the crisis check on the held-out safety messages")
+    safety_eval_args(p)
+    p.set_defaults(func=_safety_eval)
 
     p = sub.add_parser("serve", help="web API, embeddable widget and staff console")
     p.add_argument("--host", default=None)

@@ -18,11 +18,15 @@ from typing import Any
 import yaml
 
 from bot.errors import InputError
-from bot.models import Passage
+from bot.models import Answer, Passage
+from bot.safety.reply import languages as crisis_languages
 from bot.service import AskResult, Service
-from bot.texts import TEXTS
+from bot.safety.reply import HELP_LINES
+from bot.texts import table
 
-METRIC_KEYS = ("recall_at_5", "mrr", "answered", "cited_ok", "refuse_ok", "crisis_ok", "lang_ok")
+METRIC_KEYS = (
+    "recall_at_5", "mrr", "answered", "cited_ok", "refuse_ok", "crisis_ok", "lang_ok", "key_points_met", "answer_ok",
+)
 
 
 @dataclass(frozen=True)
@@ -36,6 +40,7 @@ class EvalCase:
     sources: tuple[str, ...] = ()
     evidence: tuple[str, ...] = ()
     note: str = ""
+    key_points: tuple[tuple[str, ...], ...] = ()
 
 
 def load_cases(path: Path) -> list[EvalCase]:
@@ -71,9 +76,18 @@ def load_cases(path: Path) -> list[EvalCase]:
                 sources=tuple(str(s) for s in raw.get("sources") or []),
                 evidence=tuple(str(e) for e in raw.get("evidence") or []),
                 note=str(raw.get("note") or ""),
+                key_points=_key_points(raw.get("key_points"), path.name, str(raw["id"])),
             )
         )
     return cases
+
+
+def _key_points(raw: Any, name: str, case_id: str) -> tuple[tuple[str, ...], ...]:
+    if raw is None:
+        return ()
+    if not isinstance(raw, list) or not all(isinstance(p, list) and p for p in raw):
+        raise InputError(f"{name}: case {case_id}: key_points must be a list of non-empty lists of alternatives")
+    return tuple(tuple(str(a) for a in point) for point in raw)
 
 
 def normalise(text: str) -> str:
@@ -91,12 +105,33 @@ def is_hit(passage: Passage, case: EvalCase) -> bool:
     return any(normalise(e) in body for e in case.evidence)
 
 
-def _crisis_openers() -> dict[str, str]:
-    return {lang: body.split("\n", 1)[0] for lang, body in TEXTS["crisis"].items()}
-
-
 def _who_can_help() -> list[str]:
-    return list(TEXTS["who_can_help"].values())
+    return list(table()["who_can_help"].values())
+
+
+def reader_text(answer: Answer) -> str:
+    """The answer as the parent reads it: its text plus its steps (not the quoted source passages)."""
+    parts = [answer.text]
+    for step in answer.steps:
+        parts += [step.title, step.who, step.when, step.deadline, step.where]
+    return normalise(" ".join(p for p in parts if p))
+
+
+def points_met(case: EvalCase, reader: str) -> list[bool]:
+    """Per key point: is any of its alternatives in the text (case-insensitive, whitespace normalised)?"""
+    return [any(normalise(alt) in reader for alt in point) for point in case.key_points]
+
+
+def top5_text(result: AskResult) -> str:
+    """What the best five retrieved units and passages say (to tell retrieval losses from composition)."""
+    parts = []
+    for p in result.passages[:5]:
+        parts.append(p.chunk.text)
+    for matches in result.candidates:
+        for m in matches[:5]:
+            t = m.unit.text(result.answer.lang)
+            parts += [t.answer, *t.support, t.next_step]
+    return normalise(" ".join(parts))
 
 
 @dataclass
@@ -107,6 +142,8 @@ class CaseResult:
     result: AskResult
     first_hit: int | None = None  # 1-based rank of the first hit within the first 10
     cited_hit: bool = False
+    points: list[bool] = field(default_factory=list)  # per key point: met in the answer
+    points_top5: list[bool] = field(default_factory=list)  # per key point: present in the top 5 retrieved
     ok: bool = True
     reasons: list[str] = field(default_factory=list)
 
@@ -128,6 +165,13 @@ def evaluate_case(case: EvalCase, result: AskResult) -> CaseResult:
             cr.reasons.append(f"not answered ({answer.outcome}: {result.decision})")
         elif not cr.cited_hit:
             cr.reasons.append("answer cites no hit passage")
+        if case.key_points:
+            cr.points = points_met(case, reader_text(answer)) if answer.outcome == "answer" else [False] * len(case.key_points)
+            cr.points_top5 = points_met(case, top5_text(result))
+            missed = [case.key_points[i][0] for i, ok in enumerate(cr.points) if not ok]
+            if missed and answer.outcome == "answer":
+                where = "not retrieved" if not all(cr.points_top5) else "retrieved but not said"
+                cr.reasons.append(f"key points missing: {', '.join(missed)} ({where})")
     elif case.expect == "refuse":
         if not refused_well(result):
             cr.reasons.append(f"not refused properly ({answer.outcome}: {result.decision})")
@@ -149,13 +193,13 @@ def refused_well(result: AskResult) -> bool:
 
 
 def crisis_well(result: AskResult, lang: str) -> bool:
-    """A crisis reply whose first line is the help-line opener, in the parent's language when we have it."""
+    """A crisis reply whose first line is a help line, in the parent's language when we have it."""
     answer = result.answer
     if answer.outcome != "crisis":
         return False
-    openers = _crisis_openers()
-    expected = openers.get(lang) or openers["en"]
-    return answer.text.startswith(expected) and "112" in answer.text.split("\n", 1)[0]
+    first = answer.text.split("\n", 1)[0]
+    in_language = answer.lang == lang or lang not in crisis_languages()
+    return in_language and any(number in first for number in HELP_LINES)
 
 
 def _share(values: list[bool]) -> float:
@@ -185,6 +229,8 @@ class EvalReport:
         foreign = [r for r in self.results if r.case.lang != "nl"]
         latencies = [r.result.timings_ms.get("total", 0.0) for r in self.results]
         mrr = [1.0 / r.first_hit if r.first_hit else 0.0 for r in answer_cases]
+        pointed = [r for r in answer_cases if r.case.key_points]
+        all_points = [ok for r in pointed for ok in r.points]
         return {
             "cases": len(self.results),
             "recall_at_5": _share([r.first_hit is not None and r.first_hit <= 5 for r in answer_cases]),
@@ -194,9 +240,17 @@ class EvalReport:
             "refuse_ok": _share([refused_well(r.result) for r in refuse_cases]),
             "crisis_ok": _share([crisis_well(r.result, r.case.lang) for r in crisis_cases]),
             "lang_ok": _share([r.result.answer.lang == r.case.lang for r in foreign]),
+            "key_points_met": _share(all_points),
+            "answer_ok": _share([r.result.answer.outcome == "answer" and all(r.points) for r in pointed]),
             "latency_ms": {"p50": _percentile(latencies, 50), "p95": _percentile(latencies, 95)},
             "failures": [{"id": r.case.id, "reason": "; ".join(r.reasons)} for r in self.results if not r.ok],
         }
+
+    def diagnostics(self) -> dict[str, Any]:
+        """Where points are lost: key points present anywhere in the top 5 retrieved units and passages
+        (a retrieval loss when missing there, a composition loss when there but not in the answer)."""
+        pointed = [r for r in self.results if r.case.expect == "answer" and r.case.key_points]
+        return {"key_points_in_top5": _share([ok for r in pointed for ok in r.points_top5])}
 
 
 def run_eval(
@@ -226,6 +280,7 @@ def format_table(reports: list[EvalReport]) -> str:
     metrics = [r.metrics() for r in reports]
     for key in ("cases", *METRIC_KEYS):
         rows.append((key, *[str(m[key]) for m in metrics]))
+    rows.append(("key_points_in_top5", *[str(r.diagnostics()["key_points_in_top5"]) for r in reports]))
     rows.append(("latency p50 ms", *[str(m["latency_ms"]["p50"]) for m in metrics]))
     rows.append(("latency p95 ms", *[str(m["latency_ms"]["p95"]) for m in metrics]))
     widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]))]

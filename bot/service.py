@@ -17,21 +17,28 @@ import threading
 import time
 import unicodedata
 import uuid
+
+import numpy as np
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
 
-from bot import answer as compose_mod
-from bot.answer import Evidence
+from bot import compose as compose_mod
+from bot import evidence as evidence_mod
+from bot.asks import Ask, AskPlan, plan_asks
+from bot.compose import AskAnswer, Proof
 from bot.errors import IndexMissing, StoreUnavailable
+from bot.evidence import Evidence
 from bot.glossary import Glossary
 from bot.intents import Referrals, asks_for_contact, is_privacy_lookup, is_vague, strip_injection
 from bot.language import detect_language, normalise_language
 from bot.models import Answer, Citation, Passage, Step
+from bot.next_steps import DiplomaRoutes, Ladder, situation_of
 from bot.query import Analyzer, Query, QueryBuilder
-from bot.retrieve import Retriever
-from bot.routes import DiplomaRoutes, Ladder
-from bot.safety import detect_crisis
+from bot.quotes import quotable, rules, sentences, strip_heading, support
+from bot.retrieve import Retriever, UnitMatch
+from bot.safety.commands import PATTERNS_FILE, model_path
+from bot.safety.detector import CrisisSignal, SafetyCheck
 from bot.settings import Settings
 from bot.store.db import Storage, code_version
 from bot.texts import text
@@ -46,10 +53,12 @@ ABSOLUTE_MAX_CHARS = 20_000
 _CONTROL = re.compile(
     r"[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f-\u009f\u200b-\u200f\u2028-\u202e\u2060-\u2064\ufeff]"
 )
-_PHONE_OR_MAIL = re.compile(r"\b0\d{2,3}[-\s]?\d{3}[-\s]?\d{2,4}\b|\b\d{3,4}[- ]\d{4}\b|@\w+\.\w+|\bwww\.\w+")
 #: How often (seconds) the service checks whether an ingest swapped the index.
 RELOAD_CHECK_SECONDS = 15.0
-HELPLINE_CARD = "hulplijnen"
+#: The answer unit cited under a crisis reply (it lists the help lines and their sources).
+HELPLINE_UNIT = "veiligheid-welk-nummer"
+#: Passages handed back for the eval and the staff console (mrr looks at the first 10).
+RESULT_PASSAGES = 12
 
 
 def clean_input(raw: str) -> str:
@@ -68,6 +77,8 @@ class AskResult:
     passages: list[Passage] = field(default_factory=list)
     query: Query | None = None
     evidence: Evidence | None = None
+    asks: list[AskAnswer] = field(default_factory=list)
+    candidates: list[list[UnitMatch]] = field(default_factory=list)  # per ask, the best units (accepted or not)
     retriever: str = ""
     decision: str = ""  # why this outcome, in a few words
     timings_ms: dict[str, float] = field(default_factory=dict)
@@ -82,6 +93,9 @@ class Service:
         self.store = ChunkStore(settings.store, self.embedder)
         self.analyzer = Analyzer()
         self.glossary = Glossary.load(settings.paths.glossary)
+        self.safety = SafetyCheck.load(
+            PATTERNS_FILE, model_path(settings), self.embedder if settings.safety.classifier else None
+        )
         self.referrals = Referrals.load(settings.paths.referrals)
         self.ladder = Ladder.load(settings.paths.routes_dir / "escalation.yaml")
         self.diploma_routes = DiplomaRoutes.load(settings.paths.routes_dir / "diploma.yaml")
@@ -98,6 +112,7 @@ class Service:
         self._lock = threading.RLock()
         self._naive: object | None = None
         self._idf_cache: dict[str, float] = {}
+        self._proofs: dict[str, list[Proof]] = {}
 
     # ----- index lifecycle --------------------------------------------------------------------
     def ensure_index(self, notify: Callable[[str], None] | None = None) -> IngestReport | None:
@@ -136,6 +151,7 @@ class Service:
         self._builder = QueryBuilder(self.analyzer, self.glossary, retriever.vocabulary)
         self._idf_cache = {}
         self._retriever = retriever
+        self._proofs = self._measure_proofs(retriever)
         log.info(
             "loaded index %s (%d chunks) in %.0f ms",
             info.collection,
@@ -173,6 +189,34 @@ class Service:
         self._idf_cache[term] = value
         return value
 
+    def _measure_proofs(self, retr: Retriever) -> dict[str, list[Proof]]:
+        """Per unit, the source sentences its evidence points to that are quotable and support it.
+
+        Measured once per index: a quote is shown only when it reads as a rule on its own and shares
+        enough of its content with the unit's answer (``answer.min_quote_support``).
+        """
+        out: dict[str, list[Proof]] = {}
+        r = rules()
+        for uid, proofs in retr.proofs.items():
+            unit = retr.units[uid]
+            t = unit.texts["nl"]
+            claim = " ".join([t.question, t.answer, *t.support])
+            kept = []
+            for proof in proofs:
+                sc = retr.chunks[proof.chunk_index]
+                sentence = strip_heading(proof.sentence, sc.chunk.heading_path)
+                if not quotable(sentence, r):
+                    continue
+                score = support(sentence, claim, analyzer=self.analyzer, idf=self._idf)
+                if score >= self.settings.answer.min_quote_support:
+                    kept.append(Proof(passage=retr.passage(proof.chunk_index), sentence=sentence, support=round(score, 3)))
+            out[uid] = kept
+        return out
+
+    def crisis_check(self, message: str) -> bool:
+        """True when the message is about a child in danger (channels use it to skip rate limits)."""
+        return self.safety.check(clean_input(message or "")[:ABSOLUTE_MAX_CHARS]) is not None
+
     # ----- answering --------------------------------------------------------------------------
     def ask(
         self,
@@ -206,7 +250,13 @@ class Service:
         fallback = normalise_language(lang) or "nl"
         reply_lang = normalise_language(lang) or detect_language(message, fallback=fallback)
 
+        unsure: CrisisSignal | None = None
+
         def done(answer: Answer, decision: str, **kw: object) -> AskResult:
+            if unsure is not None:
+                # The classifier alone saw danger, below its sure threshold: help lines first, then the answer.
+                answer = compose_mod.crisis_then_answer(reply_lang, unsure, answer)
+                decision = f"crisis (unsure, {unsure.score:.2f}) then {decision}"
             answer.answer_id = uuid.uuid4().hex[:12]
             timings["total"] = round((time.perf_counter() - started) * 1000, 1)
             result = AskResult(answer=answer, decision=decision, timings_ms=timings, **kw)  # type: ignore[arg-type]
@@ -217,22 +267,28 @@ class Service:
         if not message:
             return done(Answer(outcome="clarify", lang=reply_lang, text=text("empty", reply_lang)), "empty")
         # Crisis before anything else, also in a message that is too long for an answer.
-        signal = detect_crisis(message[:ABSOLUTE_MAX_CHARS])
-        if signal is None and len(message) > max_chars:
+        t0 = time.perf_counter()
+        safety = self.safety.inspect(message[:ABSOLUTE_MAX_CHARS])
+        timings["safety"] = round((time.perf_counter() - t0) * 1000, 1)
+        if safety.signal is not None and not safety.signal.sure:
+            unsure = safety.signal
+        elif safety.signal is not None:
+            signal = safety.signal
+            return done(
+                compose_mod.crisis(reply_lang, signal, self._helpline_citations(reply_lang)),
+                f"crisis:{'+'.join(signal.categories)} ({'+'.join(signal.layers)})",
+            )
+        if len(message) > max_chars:
             return done(
                 Answer(outcome="clarify", lang=reply_lang, text=text("too_long", reply_lang, max=max_chars)), "too long"
             )
-        if signal is not None:
-            return done(
-                compose_mod.crisis(reply_lang, signal, self._helpline_citations(reply_lang)),
-                f"crisis:{signal.category}",
-            )
-
         remainder, injected = strip_injection(message)
         if injected:
             log.info("prompt-injection text removed from a message")
         if is_privacy_lookup(message):
             return done(compose_mod.refusal(reply_lang, kind="privacy"), "privacy lookup")
+        if safety.misuse:
+            return done(compose_mod.refusal(reply_lang, kind="misuse"), "misuse: forge, deceive or look up others")
 
         retr = self.retriever()
         builder = self._builder
@@ -244,91 +300,137 @@ class Service:
             return done(compose_mod.clarify(reply_lang), "nothing to search for", query=query)
 
         mode = retriever or self.settings.retrieval.mode
+        plan = plan_asks(remainder)
+        if query.follow_up and history:
+            earlier = " ".join(history[-2:])
+            plan.asks = [Ask(text=a.text, kind=a.kind, context=f"{earlier} {a.context}".strip(), question=a.question)
+                         for a in plan.asks]
         t0 = time.perf_counter()
-        k = max(self.settings.retrieval.k, 10)
         if mode == "naive":
-            passages = self._naive_retriever().search(remainder, k=k)
+            passages = self._naive_retriever().search(remainder, k=RESULT_PASSAGES)
+            candidates: list[list[UnitMatch]] = [[] for _ in plan.asks]
         else:
-            passages = retr.search(query, mode=mode, k=k, lang=reply_lang)
+            passages, candidates = self._retrieve(query, plan, retr, mode)
         timings["retrieve"] = round((time.perf_counter() - t0) * 1000, 1)
 
-        # The composer gets the k best source passages plus the best cards (ranked in their own pool).
-        top = [p for p in passages if p.meta.kind != "card"][: self.settings.retrieval.k]
-        top += [p for p in passages if p.meta.kind == "card"]
-        # A follow-up ("en hoe maak ik daar bezwaar tegen?") inherits the topic of the earlier question.
+        s = self.settings.answer
         topic = " ".join([*(history or [])[-2:], remainder]) if query.follow_up else remainder
-        found_terms = self.glossary.find(topic)
-        evidence = compose_mod.assess(
-            query,
-            # Evidence is measured on the source documents: cards are written in parents' words and
-            # would make anything school-like look well supported.
-            [p for p in top if p.meta.kind != "card"],
-            analyzer=self.analyzer,
-            vocabulary=lambda w: w in retr.vocabulary,
-            glossary_terms=found_terms,
-            lang=reply_lang,
+        ev = evidence_mod.measure(query, passages, analyzer=self.analyzer, glossary_terms=self.glossary.find(topic),
+                                  lang=reply_lang)
+        ev.unit_similarity = max((c[0].similarity for c in candidates if c), default=0.0)
+        on_topic = bool(ev.domain_terms) or ev.unit_similarity >= s.min_question_similarity
+        answers = []
+        for ask, matches in zip(plan.asks, candidates, strict=True):
+            best = matches[0] if matches else None
+            if evidence_mod.unit_answers(best, s, mode=mode):
+                assert best is not None
+                answers.append(AskAnswer(ask=ask, match=best, proofs=self._proofs.get(best.unit.id, [])))
+            else:
+                answers.append(AskAnswer(ask=ask, fallback=self._fallback(ask, passages, ev, on_topic)))
+        referral = self.referrals.match(remainder)
+        decision = evidence_mod.decide(
+            answered_asks=sum(a.answered for a in answers), ev=ev, s=s, referral=referral is not None,
+            asks_contact=any(asks_for_contact(a.ask.shown) for a in answers), on_topic=on_topic,
+            contact_texts=[" ".join([t.answer, *t.support, t.next_step]) for a in answers
+                           if a.match and asks_for_contact(a.ask.shown) for t in [a.match.unit.text(reply_lang)]],
         )
-        decision = self._decide(evidence, reply_lang, remainder, top)
-        if decision != "answer":
-            referral = self.referrals.match(remainder)
+        extra = {"passages": passages, "query": query, "evidence": ev, "retriever": mode, "asks": answers,
+                 "candidates": candidates}
+        if not decision.answer:
             kind = "off_topic" if referral is not None and referral.id == "huiswerk" else "no_evidence"
-            return done(
-                compose_mod.refusal(reply_lang, kind=kind, referral=referral),
-                decision,
-                passages=passages,
-                query=query,
-                evidence=evidence,
-                retriever=mode,
-            )
-
+            return done(compose_mod.refusal(reply_lang, kind=kind, referral_text=referral.text(reply_lang) if referral else ""),
+                        decision.reason, **extra)
         t0 = time.perf_counter()
         answer = compose_mod.compose(
-            query,
-            top,
-            lang=reply_lang,
-            analyzer=self.analyzer,
-            idf=self._idf,
-            glossary=self.glossary,
-            settings=self.settings.answer,
-            freshness=self.settings.freshness,
-            today=self._today(),
-            steps=self._steps(remainder, reply_lang),
+            plan, answers, lang=reply_lang,
+            unit_chunks={uid: retr.chunks[i].chunk.id for uid, i in retr.unit_chunk.items()},
+            glossary=self.glossary, settings=s, freshness=self.settings.freshness, today=self._today(),
+            steps=self._steps(plan, answers, remainder, reply_lang),
         )
         timings["compose"] = round((time.perf_counter() - t0) * 1000, 1)
-        return done(answer, "answer", passages=passages, query=query, evidence=evidence, retriever=mode)
+        return done(answer, "answer", **extra)
 
-    def _decide(self, ev: Evidence, lang: str, message: str, passages: list[Passage]) -> str:
-        """'answer', or the reason to refuse. Thresholds are settings calibrated on the dev set.
-
-        Evidence is strong when the best passage is close in meaning (dense) or shares rare words
-        (BM25); a question that names passend-onderwijs terms (the glossary) needs less. A question
-        about a topic we refer elsewhere (holidays, tax, medicine...) without any domain term is
-        refused unless the evidence is very strong. Contact details must literally be in a source.
-        """
+    def _retrieve(self, query: Query, plan: AskPlan, retr: Retriever, mode: str) -> tuple[list[Passage], list[list[UnitMatch]]]:
+        """Passages (units that answer first, with their proofs) and, per ask, the best units."""
+        r = self.settings.retrieval
+        dense = mode in ("dense", "hybrid")
+        # One embedding for the whole message (passages, and the topic of every ask) and one per ask
+        # that is not the whole message: an ask is matched on its own words plus the message's topic,
+        # so "wat hoort daar in te staan?" after a story about the OPP finds the OPP unit.
+        ask_texts = [a.text for a in plan.asks]
+        texts = list(dict.fromkeys([query.dense_text, *ask_texts]))
+        vectors = dict(zip(texts, self.embedder.queries(texts), strict=True)) if dense else {}
+        whole = vectors.get(query.dense_text)
+        docs, _ = retr.passages(query, mode=mode, vector=whole)
+        candidates = []
+        for ask in plan.asks:
+            terms = self.analyzer.terms(" ".join([ask.search_text, *query.expansions]))
+            vec = None
+            if whole is not None:
+                own = vectors[ask.text]
+                vec = own if len(plan.asks) == 1 and not ask.context else own + self.settings.retrieval.ask_topic_weight * whole
+                vec = vec / max(float(np.linalg.norm(vec)), 1e-9)
+            candidates.append(retr.match_units(vec, terms, mode=mode))
         s = self.settings.answer
-        if not passages:
-            return "refuse: nothing retrieved"
-        if asks_for_contact(message) and not any(_PHONE_OR_MAIL.search(p.chunk.text) for p in passages[:3]):
-            return "refuse: contact details not in the sources"
-        # A disagreement with the school is in scope even in everyday words: the ladder is our evidence.
-        has_terms = bool(ev.domain_terms) or self.ladder.applies(message)
-        strong = ev.dense_top >= s.min_dense + 0.03 or ev.bm25_top >= s.min_bm25 * 2
-        if self.referrals.match(message) is not None and not has_terms and not strong:
-            return "refuse: a topic outside passend onderwijs"
-        if lang != "nl" and not has_terms:
-            return "answer" if strong else "refuse: no domain terms and a weak match"
-        if has_terms:
-            return "answer" if ev.dense_top >= s.min_dense - 0.02 else "refuse: weak match"
-        if ev.dense_top >= s.min_dense and ev.bm25_top >= s.min_bm25:
-            return "answer"
-        return f"refuse: weak match (dense {ev.dense_top:.3f}, bm25 {ev.bm25_top:.1f})"
+        accepted = [c[0] for c in candidates if evidence_mod.unit_answers(c[0] if c else None, s, mode=mode)]
+        ranked: list[Passage] = []
+        seen: set[str] = set()
 
-    def _steps(self, message: str, lang: str) -> list[Step]:
-        """Escalation steps for disagreements, diploma routes for diploma questions, else none."""
-        if self.ladder.applies(message):
-            steps, _ = self.ladder.steps_for(message, lang=lang)
-            return steps
-        if self.diploma_routes.applies(message):
+        def add(p: Passage) -> None:
+            if p.chunk.id not in seen and len(ranked) < RESULT_PASSAGES:
+                seen.add(p.chunk.id)
+                ranked.append(p)
+
+        for m in accepted:
+            add(retr.passage(retr.unit_chunk[m.unit.id], m.score, m.scores, m.ranks))
+            for proof in self._proofs.get(m.unit.id, []):
+                add(proof.passage)
+        # Documents the matching units rest on go up: the unit was found in the parent's words.
+        cited = {src for c in candidates for m in c[:2] for src in m.unit.sources}
+        boosted = []
+        for idx, score, scores, ranks in docs:
+            bonus = r.unit_source_boost / (r.rrf_k + 1) if retr.chunks[idx].meta.id in cited else 0.0
+            boosted.append((idx, score + bonus, scores, ranks))
+        boosted.sort(key=lambda item: (-item[1], item[0]))
+        for idx, score, scores, ranks in boosted[: r.k + 5]:
+            add(retr.passage(idx, score, scores, ranks))
+        for c in candidates:
+            for m in c[:2]:
+                add(retr.passage(retr.unit_chunk[m.unit.id], m.score, m.scores, m.ranks))
+        return ranked, candidates
+
+    def _fallback(self, ask: Ask, passages: list[Passage], ev: Evidence, on_topic: bool) -> Proof | None:
+        """A source sentence that answers this kind of ask, when the passages support it well enough."""
+        if not evidence_mod.passages_answer(ev, self.settings.answer, on_topic=on_topic):
+            return None
+        asked = set(self.analyzer.terms(ask.text)) - {self.analyzer.stem(w) for w in evidence_mod.GENERIC}
+        if not asked:
+            return None
+        best: tuple[float, Proof] | None = None
+        r = rules()
+        docs = [p for p in passages if p.meta.kind == "document"][:5]
+        for rank, p in enumerate(docs):
+            for sentence in sentences(p.chunk.text, p.chunk.heading_path):
+                if not quotable(sentence, r) or not compose_mod.kind_fits(ask.kind, sentence):
+                    continue
+                shared = asked & set(self.analyzer.terms(sentence))
+                if len(shared) < 2:
+                    continue
+                score = sum(self._idf(t) for t in shared) / (1 + 0.2 * rank)
+                if best is None or score > best[0]:
+                    best = (score, Proof(passage=p, sentence=sentence, support=round(score, 3)))
+        return best[1] if best else None
+
+    def _steps(self, plan: AskPlan, answers: list[AskAnswer], message: str, lang: str) -> list[Step]:
+        """Escalation steps where the parent stands (only when they ask what to do or are in a dispute);
+        diploma routes for diploma questions; else none."""
+        units = [a.match.unit for a in answers if a.match is not None]
+        if plan.wants_steps:
+            situation = situation_of(message, (s for u in units for s in u.situations))
+            if situation is not None or any(u.topic in ("escalatie", "geschillen", "klacht") for u in units):
+                steps, _ = self.ladder.steps_for(situation, message, lang=lang)
+                return steps
+        if any(u.topic in ("diploma", "vso") for u in units):
             return self.diploma_routes.matching(message, lang=lang)
         return []
 
@@ -362,29 +464,17 @@ class Service:
         )
 
     def _helpline_citations(self, lang: str) -> list[Citation]:
-        """The help-line card as the citation under a crisis reply (when the index is there)."""
+        """The help-line unit as the citation under a crisis reply (when the index is there)."""
         try:
             retr = self.retriever()
         except (IndexMissing, StoreUnavailable):
             return []
-        for wanted in (f"{HELPLINE_CARD}.{lang}", HELPLINE_CARD):
-            for sc in retr.chunks:
-                if sc.meta.id == wanted:
-                    return [
-                        Citation(
-                            n=1,
-                            source_id=sc.meta.id,
-                            title=sc.meta.title,
-                            publisher=sc.meta.publisher,
-                            published=sc.meta.published,
-                            url=sc.meta.url,
-                            quote="",
-                            kind=sc.meta.kind,
-                            checked=sc.meta.checked,
-                            sources=list(sc.meta.sources),
-                        )
-                    ]
-        return []
+        unit = retr.units.get(HELPLINE_UNIT)
+        if unit is None:
+            return []
+        url = next((src for src in unit.sources if src.startswith("http")), "")
+        return [Citation(n=1, source_id=unit.id, title=unit.text(lang).question, publisher=text("unit_publisher", lang),
+                         published=unit.checked, url=url, kind="unit", checked=unit.checked, sources=list(unit.sources))]
 
     def _naive_retriever(self) -> object:
         from bot.naive import NaiveRetriever

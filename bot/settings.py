@@ -37,6 +37,10 @@ class PathsSettings(_Section):
     glossary: Path = Field(Path("knowledge/glossary.yaml"), description="Jargon with explanations.")
     referrals: Path = Field(Path("knowledge/referrals.yaml"), description="Who helps with other topics.")
     eval_set: Path = Field(Path("knowledge/eval/dev.yaml"), description="Default eval set.")
+    units_dir: Path = Field(Path("knowledge/units"), description="Answer units with their question banks.")
+    safety_dir: Path = Field(Path("knowledge/safety"), description="Safety set (messages/) and classifier weights.")
+    seed_dir: Path = Field(Path("knowledge/index-seed"), description="Committed embeddings by content hash.")
+    offtopic: Path = Field(Path("knowledge/scope/offtopic.yaml"), description="Questions outside passend onderwijs.")
     data_dir: Path = Field(Path("data"), description="Everything the program writes.")
 
 
@@ -84,17 +88,40 @@ class RetrievalSettings(_Section):
     dense_weight: float = Field(1.0, ge=0, le=10, description="Weight of the dense ranking.")
     bm25_weight: float = Field(1.0, ge=0, le=10, description="Weight of the BM25 ranking.")
     history_turns: int = Field(2, ge=0, le=10, description="Earlier questions used for follow-ups.")
-    max_cards: int = Field(2, ge=0, le=20, description="Knowledge cards among the first passages.")
-    card_source_boost: float = Field(0.5, ge=0, le=5, description="Lift for documents the best cards cite.")
+    ask_topic_weight: float = Field(1.0, ge=0, le=5, description="Units: weight of the whole message next to each ask.")
+    unit_centroid_weight: float = Field(1.0, ge=0, le=5, description="Units: weight of the question bank's centre.")
+    unit_question_weight: float = Field(0.5, ge=0, le=5, description="Units: weight of the closest bank question.")
+    unit_lexical_weight: float = Field(0.05, ge=0, le=2, description="Units (hybrid): weight of BM25 over the bank.")
+    unit_text_weight: float = Field(
+        0.3, ge=0, le=5, description="Units: weight of the unit text's similarity next to its question bank's centre."
+    )
+    unit_source_boost: float = Field(0.5, ge=0, le=5, description="Lift for documents the matched units cite.")
 
 
 class AnswerSettings(_Section):
-    max_points: int = Field(5, ge=3, le=8, description="Most sentences quoted in one answer.")
-    min_dense: float = Field(0.855, ge=0, le=1, description="Refuse below this dense similarity.")
-    min_bm25: float = Field(
-        3.0, ge=0, le=100, description="Without domain terms: least BM25 score of the best passage."
+    min_question_similarity: float = Field(
+        1.60, ge=0, le=5, description="An answer unit answers an ask from this unit score (retrieval.unit_*_weight)."
     )
+    min_scope_margin: float = Field(
+        0.02, ge=-1, le=1, description="The closest bank question must be this much closer than the closest off-topic one."
+    )
+    min_question_bm25: float = Field(4.0, ge=0, le=100, description="bm25 mode: least score over the question bank.")
+    min_dense: float = Field(0.855, ge=0, le=1, description="Without a unit: least dense similarity of the best passage.")
+    min_coverage: float = Field(0.6, ge=0, le=1, description="Without a unit: share of key words the passages must hold.")
+    min_bm25: float = Field(3.0, ge=0, le=100, description="Off-topic words: least BM25 score of the best passage.")
+    off_topic_margin: float = Field(0.03, ge=0, le=0.5, description="Extra similarity a referral topic needs.")
+    min_quote_support: float = Field(
+        0.8, ge=0, le=1, description="A source sentence is quoted under a unit from this similarity to the unit's answer."
+    )
+    max_support: int = Field(2, ge=0, le=3, description="Supporting sentences after the answer sentence (one ask).")
     quote_chars: int = Field(320, ge=80, le=2000, description="Longest quote per citation.")
+
+
+class SafetySettings(_Section):
+    classifier: bool = Field(True, description="Use the classifier layer (patterns always run).")
+    max_false_alarms: float = Field(
+        0.05, ge=0, le=0.2, description="Training: largest out-of-fold false-alarm share the threshold may give."
+    )
 
 
 class FreshnessSettings(_Section):
@@ -155,6 +182,7 @@ class Settings(BaseSettings):
     store: StoreSettings = Field(default_factory=StoreSettings)
     retrieval: RetrievalSettings = Field(default_factory=RetrievalSettings)
     answer: AnswerSettings = Field(default_factory=AnswerSettings)
+    safety: SafetySettings = Field(default_factory=SafetySettings)
     freshness: FreshnessSettings = Field(default_factory=FreshnessSettings)
     privacy: PrivacySettings = Field(default_factory=PrivacySettings)
     storage: StorageSettings = Field(default_factory=StorageSettings)

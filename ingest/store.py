@@ -27,6 +27,8 @@ from bot.errors import IndexMismatch, IndexMissing, StoreUnavailable
 from bot.models import Chunk, SourceMeta
 from bot.settings import StoreSettings
 from ingest.embed import Embedder
+from ingest.seed import Seed
+from ingest.seed import key as seed_key
 
 log = logging.getLogger(__name__)
 
@@ -49,11 +51,16 @@ class IndexInfo:
 
 @dataclass(frozen=True)
 class StoredChunk:
-    """A chunk as stored, with its source metadata and the fingerprint of the document version."""
+    """A chunk as stored, with its source metadata and the fingerprint of the document version.
+
+    ``extra`` holds what some kinds of records carry besides text: an answer unit its full data
+    (``unit``), a question record the id of its unit (``unit_id``).
+    """
 
     chunk: Chunk
     meta: SourceMeta
     doc_fingerprint: str
+    extra: dict[str, Any] = field(default_factory=dict)
 
 
 @dataclass
@@ -64,6 +71,8 @@ class DocumentPlan:
     fingerprint: str
     chunks: list[Chunk]
     texts: list[str]  # what gets embedded, one per chunk
+    embed_as: str = "passage"  # passage | query (question records are compared with questions)
+    extras: list[dict[str, Any]] = field(default_factory=list)  # per chunk, stored as x_<key> metadata
 
 
 @dataclass
@@ -72,6 +81,8 @@ class SyncResult:
 
     added: int = 0
     kept: int = 0
+    reused: int = 0  # chunks of changed documents whose embedding was found by content id or in the seed
+    seeded: list[tuple[str, np.ndarray]] = field(default_factory=list)  # (content key, vector) of every chunk
     removed: int = 0
     documents_changed: list[str] = field(default_factory=list)
     documents_removed: list[str] = field(default_factory=list)
@@ -79,8 +90,12 @@ class SyncResult:
     collection: str = ""
 
 
-def _chunk_metadata(chunk: Chunk, meta: SourceMeta, fingerprint: str) -> dict[str, Any]:
+_EXTRA = "x_"
+
+
+def _chunk_metadata(chunk: Chunk, meta: SourceMeta, fingerprint: str, extra: dict[str, Any] | None = None) -> dict[str, Any]:
     return {
+        **{f"{_EXTRA}{k}": v for k, v in (extra or {}).items()},
         "doc_id": chunk.doc_id,
         "doc_fp": fingerprint,
         "heading_path": json.dumps(list(chunk.heading_path), ensure_ascii=False),
@@ -128,7 +143,8 @@ def _from_metadata(chunk_id: str, text: str, md: dict[str, Any]) -> StoredChunk:
         review_by=str(md.get("review_by", "")),
         guessed=bool(md.get("guessed", False)),
     )
-    return StoredChunk(chunk=chunk, meta=meta, doc_fingerprint=str(md.get("doc_fp", "")))
+    extra = {k[len(_EXTRA) :]: v for k, v in md.items() if k.startswith(_EXTRA)}
+    return StoredChunk(chunk=chunk, meta=meta, doc_fingerprint=str(md.get("doc_fp", "")), extra=extra)
 
 
 class ChunkStore:
@@ -274,6 +290,16 @@ class ChunkStore:
 
         return self._call("searching", query)
 
+    def vectors(self, info: IndexInfo, *, kind: str) -> dict[str, np.ndarray]:
+        """Stored embeddings of every record of one kind, by id (question records are matched in memory)."""
+
+        def read() -> dict[str, np.ndarray]:
+            col = self._collection(info.collection)
+            got = col.get(where={"kind": kind}, include=["embeddings"])
+            return {cid: np.asarray(e, dtype=np.float32) for cid, e in zip(got["ids"], got["embeddings"], strict=True)}
+
+        return self._call("reading vectors", read)
+
     # ----- writing ----------------------------------------------------------------------------
     def _existing(self, info: IndexInfo | None) -> dict[str, dict[str, Any]]:
         """Stored chunks of the active index grouped by document: ids, texts, metadatas, embeddings."""
@@ -300,6 +326,7 @@ class ChunkStore:
         chunker: str,
         rebuild: bool = False,
         on_progress: Callable[[int], None] | None = None,
+        seed: Seed | None = None,
     ) -> SyncResult:
         """Make the index hold exactly ``plans``; embed only what changed; swap atomically.
 
@@ -342,6 +369,14 @@ class ChunkStore:
             )
             for doc_id in sorted(unchanged):
                 entry = existing[doc_id]
+                plan = wanted[doc_id]
+                side = plan.embed_as
+                by_id = dict(zip(entry["ids"], entry["embs"], strict=True))
+                result.seeded.extend(
+                    (seed_key(self.embedder.name, side, t), np.asarray(by_id[c.id], np.float32))
+                    for c, t in zip(plan.chunks, plan.texts, strict=True)
+                    if c.id in by_id
+                )
                 for start in range(0, len(entry["ids"]), _ADD_BATCH):
                     sl = slice(start, start + _ADD_BATCH)
                     col.add(
@@ -350,18 +385,35 @@ class ChunkStore:
                         metadatas=entry["mds"][sl],
                         embeddings=[list(map(float, e)) for e in entry["embs"][sl]],
                     )
+            # Chunk ids are content hashes: a chunk whose id is already stored keeps its embedding,
+            # also when the document around it changed (one edited question costs one embedding).
+            known = {cid: emb for entry in existing.values() for cid, emb in zip(entry["ids"], entry["embs"], strict=True)}
             batch = max(1, self._batch_size())
             for doc_id in result.documents_changed:
                 plan = wanted[doc_id]
+                embed = self.embedder.queries if plan.embed_as == "query" else self.embedder.passages
                 for start in range(0, len(plan.chunks), batch):
                     chunks = plan.chunks[start : start + batch]
-                    vectors = self.embedder.passages(plan.texts[start : start + batch])
+                    texts = plan.texts[start : start + batch]
+                    keys = [seed_key(self.embedder.name, plan.embed_as, t) for t in texts]
+                    found: list[np.ndarray | None] = []
+                    for c, k in zip(chunks, keys, strict=True):
+                        vec = known.get(c.id)
+                        found.append(np.asarray(vec, np.float32) if vec is not None else (seed.get(k) if seed else None))
+                    todo = [i for i, v in enumerate(found) if v is None]
+                    fresh = embed([texts[i] for i in todo]) if todo else np.zeros((0, 0), np.float32)
+                    for j, i in enumerate(todo):
+                        found[i] = np.asarray(fresh[j], np.float32)
+                    vectors = [list(map(float, v)) for v in found if v is not None]
+                    result.seeded.extend((k, v) for k, v in zip(keys, found, strict=True) if v is not None)
+                    extras = plan.extras[start : start + batch] if plan.extras else [{}] * len(chunks)
                     col.add(
                         ids=[c.id for c in chunks],
                         documents=[c.text for c in chunks],
-                        metadatas=[_chunk_metadata(c, plan.meta, plan.fingerprint) for c in chunks],
-                        embeddings=vectors.tolist(),
+                        metadatas=[_chunk_metadata(c, plan.meta, plan.fingerprint, x) for c, x in zip(chunks, extras, strict=True)],
+                        embeddings=vectors,
                     )
+                    result.reused += len(chunks) - len(todo)
                     if on_progress:
                         on_progress(len(chunks))
             total = col.count()

@@ -11,10 +11,11 @@ ask it (the question bank that retrieval matches on), and the literal source phr
 
 from __future__ import annotations
 
+import hashlib
 import re
 import sys
 import unicodedata
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -84,6 +85,44 @@ class UnitLoad:
 
     units: list[Unit] = field(default_factory=list)
     problems: list[str] = field(default_factory=list)
+
+
+def unit_to_dict(unit: Unit) -> dict[str, Any]:
+    """Plain data for storing a unit with the index (JSON-safe)."""
+    data = asdict(unit)
+    data["texts"] = {lang: asdict(t) for lang, t in unit.texts.items()}
+    return data
+
+
+def unit_from_dict(data: dict[str, Any]) -> Unit:
+    """The inverse of ``unit_to_dict``."""
+    texts = {
+        lang: UnitText(
+            question=t["question"], answer=t["answer"], support=tuple(t.get("support") or ()), next_step=t.get("next_step", "")
+        )
+        for lang, t in data["texts"].items()
+    }
+    return Unit(
+        id=data["id"],
+        topic=data["topic"],
+        ask=data["ask"],
+        texts=texts,
+        asked_as=tuple(data.get("asked_as") or ()),
+        sources=tuple(data.get("sources") or ()),
+        evidence=tuple(Evidence(**e) for e in data.get("evidence") or ()),
+        facts=tuple(data.get("facts") or ()),
+        situations=tuple(data.get("situations") or ()),
+        file=data.get("file", ""),
+        checked=data.get("checked", ""),
+        review_by=data.get("review_by", ""),
+    )
+
+
+def dutch_text(unit: Unit) -> str:
+    """The unit as one Dutch passage: question, answer, support, next step (what retrieval and the eval read)."""
+    t = unit.texts["nl"]
+    body = " ".join([t.answer, *t.support])
+    return "\n".join(part for part in (t.question, body, t.next_step) if part)
 
 
 def normalise_quote(text: str) -> str:
@@ -232,7 +271,17 @@ def load_units(units_dir: Path) -> UnitLoad:
         data = _read_yaml(path, result.problems)
         if data is None:
             continue
+        defaults: dict[str, str] = {}
+        if isinstance(data, dict) and "units" in data:
+            defaults = {k: str(data[k]) for k in ("checked", "review_by") if data.get(k)}
+            data = data["units"]
         part = parse_units(data, path.name)
+        if defaults:
+            part.units = [
+                Unit(**{**u.__dict__, "checked": u.checked or defaults.get("checked", ""),
+                        "review_by": u.review_by or defaults.get("review_by", "")})
+                for u in part.units
+            ]
         result.units.extend(part.units)
         result.problems.extend(part.problems)
     seen: dict[str, str] = {}
@@ -259,6 +308,17 @@ def check_evidence(units: list[Unit], sources_dir: Path) -> list[str]:
             elif normalise_quote(ev.quote) not in body:
                 problems.append(f"{u.file}: {u.id}: quote not found literally in {ev.source}: {ev.quote[:80]!r}")
     return problems
+
+
+def load_offtopic(path: Path) -> tuple[list[str], list[str]]:
+    """Questions outside passend onderwijs: (indexed, held out). A third, by hash of the text, is never
+    indexed, so ``bench/calibrate.py`` can measure how often the scope check lets such a question in."""
+    if not path.exists():
+        return [], []
+    data = yaml.safe_load(path.read_text(encoding="utf-8")) or []
+    texts = [str(t).strip() for t in data if str(t).strip()]
+    held = [t for t in texts if int(hashlib.sha256(t.encode()).hexdigest(), 16) % 3 == 0]
+    return [t for t in texts if t not in set(held)], held
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -60,12 +60,11 @@ from telegram.ext import (
 )
 
 from bot.channels.telegram_render import esc, html_to_text, render_answer, render_quotes, render_steps, split_html
-from bot.channels.telegram_texts import text as ttext
+from bot.texts import text as ttext
 from bot.errors import ConfigError, IndexMissing, StoreUnavailable
 from bot.language import LANGUAGE_NAMES, SUPPORTED, detect_language, normalise_language
 from bot.models import Answer, Citation
 from bot.redact import contains_personal_data, redact
-from bot.safety import detect_crisis
 from bot.service import ABSOLUTE_MAX_CHARS, Service, clean_input
 from bot.settings import Settings
 from bot.store.db import Storage
@@ -229,26 +228,27 @@ class RetryingRateLimiter(BaseRateLimiter[None]):
             attempt += 1
 
 
-def _crisis_update(update: object) -> bool:
+def _crisis_update(update: object, quick: Callable[[str], bool]) -> bool:
     if not isinstance(update, Update):
         return False
     message = update.message or update.edited_message
     words = (message.text or message.caption or "") if message is not None else ""
-    return bool(words) and detect_crisis(clean_input(words)) is not None
+    return bool(words) and quick(clean_input(words))
 
 
 class PerChatUpdateProcessor(BaseUpdateProcessor):
     """Updates of one chat run in order; different chats run concurrently. Crisis messages skip the queue."""
 
-    def __init__(self, max_concurrent_updates: int = 256) -> None:
+    def __init__(self, quick_crisis: Callable[[str], bool], max_concurrent_updates: int = 256) -> None:
         super().__init__(max_concurrent_updates)
+        self._quick = quick_crisis
         self._locks: dict[int, asyncio.Lock] = {}
         self._waiting: dict[int, int] = {}
 
     async def do_process_update(self, update: object, coroutine: Awaitable[Any]) -> None:
         """Run ``coroutine`` once every earlier update of the same chat is done."""
         chat = update.effective_chat if isinstance(update, Update) else None
-        if chat is None or _crisis_update(update):
+        if chat is None or _crisis_update(update, self._quick):
             await coroutine
             return
         lock = self._locks.setdefault(chat.id, asyncio.Lock())
@@ -552,7 +552,7 @@ async def on_text(update: Update, context: BotContext) -> None:
         return
     deps = context.deps
     question = clean_input(message.text)
-    crisis = detect_crisis(question) is not None
+    crisis = await asyncio.to_thread(deps.service.crisis_check, question)
     if _is_group(chat):
         addressed, question = _addressed(message, context.bot)
         if not addressed and not crisis:
@@ -612,7 +612,7 @@ async def on_edited(update: Update, context: BotContext) -> None:
     if message is None or chat is None:
         return
     words = clean_input(message.text or message.caption or "")
-    if words and detect_crisis(words) is not None:
+    if words and await asyncio.to_thread(context.deps.service.crisis_check, words):
         await _reply_crisis(update, context, words)
         return
     if _is_group(chat):
@@ -626,7 +626,7 @@ async def on_unsupported(update: Update, context: BotContext) -> None:
     if message is None or chat is None:
         return
     caption = clean_input(message.caption or "")
-    if caption and detect_crisis(caption) is not None:
+    if caption and await asyncio.to_thread(context.deps.service.crisis_check, caption):
         await _reply_crisis(update, context, caption)
         return
     if _is_group(chat) and not _addressed(message, context.bot)[0]:
@@ -932,7 +932,7 @@ def build_application(settings: Settings, service: Service, *, updater: bool = T
         .base_url(settings.telegram.base_url)
         .base_file_url(_file_base_url(settings.telegram.base_url))
         .context_types(ContextTypes(context=BotContext, chat_data=ChatMemory))
-        .concurrent_updates(PerChatUpdateProcessor())
+        .concurrent_updates(PerChatUpdateProcessor(service.safety.quick))
         .rate_limiter(RetryingRateLimiter())
         .get_updates_read_timeout(poll + 10)
         .post_init(on_startup)

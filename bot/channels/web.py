@@ -74,7 +74,6 @@ from bot.channels.web_models import (
 from bot.errors import ConfigError, IndexMismatch, IndexMissing, InputError, OuderwijzerError, StoreUnavailable
 from bot.language import detect_language, normalise_language
 from bot.redact import redact
-from bot.safety import detect_crisis
 from bot.service import AskResult, Service, clean_input
 from bot.settings import Settings
 from bot.texts import text
@@ -333,7 +332,7 @@ async def ask(body: AskRequest, request: Request, response: Response, web: WebDe
         raise _fail(422, "question_too_long", _both("too_long", max=limit))
     session_id = body.session_id if body.session_id and SESSION_ID.match(body.session_id) else new_session_id()
     response.headers["X-Session-Id"] = session_id
-    crisis = detect_crisis(message) is not None
+    crisis = await run_in_threadpool(service.crisis_check, message)
     if not crisis:
         per_minute = web.settings.server.rate_limit_per_minute
         wait = web.limiter.hit(

@@ -1,0 +1,160 @@
+"""A parent's message -> its asks (at most three), each with the kind of answer it wants.
+
+Parents write stories with the question at the end, or two questions at once ("wie beslist dat, en
+hoe lang duurt het?"). Each question sentence becomes an ask; a message without one is one ask. The
+other sentences are the context every ask is matched with. The kind of an ask (how_long, who, may,
+cost, ...) tells the composer what the first sentence must contain when no answer unit covers it.
+Word lists live in ``bot/data/asks.yaml``; everything here is pure.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from functools import lru_cache
+from pathlib import Path
+
+import yaml
+
+from bot.glossary import fold
+
+ASKS_FILE = Path(__file__).resolve().parent / "data" / "asks.yaml"
+MAX_ASKS = 3
+_SENTENCE = re.compile(r"[^.!?\n؟]+[.!?؟]*")
+#: An ask shorter than this many words is matched together with its context.
+SHORT_ASK_WORDS = 7
+
+
+@dataclass(frozen=True)
+class Ask:
+    """One question in a message."""
+
+    text: str  # the question sentence as written
+    kind: str  # what | who | how | how_long | when | may | must | cost | where | why | which | what_now
+    context: str = ""  # the rest of the message (the story around the question)
+    question: str = ""  # the question as the parent wrote it (``text`` may carry the ask before it)
+
+    @property
+    def shown(self) -> str:
+        """How the ask is quoted back to the parent."""
+        return self.question or self.text
+
+    @property
+    def search_text(self) -> str:
+        """What is matched: the question, with its story when the question alone is short."""
+        if self.context and len(self.text.split()) < SHORT_ASK_WORDS:
+            return f"{self.context} {self.text}".strip()
+        return self.text
+
+
+@dataclass(frozen=True)
+class AskLexicon:
+    """The word lists of ``asks.yaml``, folded and compiled once."""
+
+    starts: tuple[str, ...]
+    joiners: re.Pattern[str]
+    kinds: tuple[tuple[str, re.Pattern[str]], ...]
+    wants_steps: re.Pattern[str]
+
+
+def _words_rx(words: list[str]) -> re.Pattern[str]:
+    alts = sorted({fold(w) for w in words}, key=len, reverse=True)
+    return re.compile(r"(?<!\w)(?:" + "|".join(re.escape(a) for a in alts) + r")(?!\w)")
+
+
+@lru_cache(maxsize=2)
+def lexicon(path: Path = ASKS_FILE) -> AskLexicon:
+    """Read and compile ``asks.yaml`` (once per process)."""
+    data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    starts = tuple(sorted({fold(w) for words in data["question_starts"].values() for w in words}, key=len, reverse=True))
+    joiners = re.compile(r"[,;]?\s+(?=(?:" + "|".join(re.escape(fold(j)) for j in data["joiners"]) + r")\b)")
+    kinds = tuple((kind, _words_rx(words)) for kind, words in data["kinds"].items())
+    return AskLexicon(starts=starts, joiners=joiners, kinds=kinds, wants_steps=_words_rx(data["wants_steps"]))
+
+
+def ask_kind(text: str, lex: AskLexicon | None = None) -> str:
+    """The kind of answer a question wants ("what" when nothing more specific is asked)."""
+    lex = lex or lexicon()
+    folded = fold(text)
+    for kind, rx in lex.kinds:
+        if rx.search(folded):
+            return kind
+    return "what"
+
+
+def _is_question(sentence: str, lex: AskLexicon) -> bool:
+    s = sentence.strip()
+    if s.endswith(("?", "؟")):
+        return True
+    folded = fold(s)
+    return any(folded == w or folded.startswith(w + " ") for w in lex.starts)
+
+
+def split_asks(message: str, *, lex: AskLexicon | None = None) -> list[Ask]:
+    """The asks in a message, in order, at most three (the most contentful when there are more)."""
+    lex = lex or lexicon()
+    sentences = [s.strip() for s in _SENTENCE.findall(message) if s.strip()]
+    questions: list[str] = []
+    story: list[str] = []
+    for sentence in sentences:
+        if _is_question(sentence, lex):
+            parts = [p.strip() for p in lex.joiners.split(fold(sentence)) if p.strip()]
+            # Split on the folded text, but keep the parent's own spelling for each part.
+            if len(parts) > 1:
+                questions.extend(_unfold_parts(sentence, parts))
+            else:
+                questions.append(sentence)
+        else:
+            story.append(sentence)
+    if not questions:
+        whole = " ".join(sentences).strip() or message.strip()
+        return [Ask(text=whole, kind=ask_kind(whole, lex))]
+    questions = [q for q in questions if len(q.split()) >= 2 or len(questions) == 1] or questions[-1:]
+    if len(questions) > MAX_ASKS:
+        keep = sorted(sorted(range(len(questions)), key=lambda i: -len(questions[i].split()))[:MAX_ASKS])
+        questions = [questions[i] for i in keep]
+    context = " ".join(story)
+    asks = []
+    previous = ""
+    for q in questions:
+        # "... en moeten we daarvoor betalen?" leans on the ask before it: match the two together.
+        text = q
+        if previous and (len(q.split()) < SHORT_ASK_WORDS or _continues(q, lex)):
+            text = f"{previous} {q}"
+        asks.append(Ask(text=text, kind=ask_kind(q, lex), context=context, question=q))
+        previous = q
+    return asks
+
+
+def _continues(question: str, lex: AskLexicon) -> bool:
+    """A question that starts like a continuation of the one before ("and do we...", "en hoe lang...")."""
+    return bool(re.match(r"(?:en|and|of|or|maar|but|ve|i|a|і|و)\b", fold(question.strip())))
+
+
+def _unfold_parts(sentence: str, folded_parts: list[str]) -> list[str]:
+    """Cut the original sentence where the folded one was cut (folding keeps the length per letter)."""
+    out, pos = [], 0
+    folded = fold(sentence)
+    for part in folded_parts:
+        start = folded.find(part, pos)
+        if start < 0:
+            return [sentence]
+        out.append(sentence[start : start + len(part)].strip(" ,;"))
+        pos = start + len(part)
+    return out
+
+
+@dataclass
+class AskPlan:
+    """The asks of a message and whether the parent wants next steps."""
+
+    asks: list[Ask] = field(default_factory=list)
+    wants_steps: bool = False
+
+
+def plan_asks(message: str, *, lex: AskLexicon | None = None) -> AskPlan:
+    """Split a message into asks and see whether next steps are wanted."""
+    lex = lex or lexicon()
+    asks = split_asks(message, lex=lex)
+    wants = bool(lex.wants_steps.search(fold(message))) or any(a.kind == "what_now" for a in asks)
+    return AskPlan(asks=asks, wants_steps=wants)

@@ -1,0 +1,96 @@
+"""Which source sentences may be quoted, and how well a quote supports a sentence of an answer.
+
+A quote is there to prove a sentence, never to fill space. So a sentence is quotable only when it
+reads as a rule on its own: it starts with a capital (not mid-thought: "Deze 27 ...", "Zo ..."), it
+carries no heading glued to its front, it is not a fragment, and it states no plan or intention
+("wetsvoorstel", "zullen", "Doel is") that a parent could take for today's rule. Whether it supports a
+sentence of the answer is measured: the share of the quote's content words (weighted by rarity) that
+the answer also uses. Word lists live in ``bot/data/quotes.yaml``.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+
+import yaml
+
+from bot.glossary import fold
+from bot.query import Analyzer
+from ingest.chunk import split_sentences
+
+QUOTES_FILE = Path(__file__).resolve().parent / "data" / "quotes.yaml"
+
+
+@dataclass(frozen=True)
+class QuoteRules:
+    """The rules of ``quotes.yaml``, compiled once."""
+
+    mid_thought: frozenset[str]
+    intention: re.Pattern[str]
+    min_words: int
+
+
+@lru_cache(maxsize=2)
+def rules(path: Path = QUOTES_FILE) -> QuoteRules:
+    """Read ``quotes.yaml`` once per process."""
+    data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    words = sorted({fold(w) for w in data["intention"]}, key=len, reverse=True)
+    return QuoteRules(
+        mid_thought=frozenset(fold(w) for w in data["mid_thought_starts"]),
+        intention=re.compile(r"(?<!\w)(?:" + "|".join(re.escape(w) for w in words) + r")(?!\w)"),
+        min_words=int(data["min_words"]),
+    )
+
+
+def strip_heading(sentence: str, headings: Sequence[str]) -> str:
+    """Remove a heading glued to the front of a sentence ("Aanpak thuiszitters Bijna alle ...")."""
+    for heading in sorted((h for h in headings if h), key=len, reverse=True):
+        if sentence.startswith(heading) and len(sentence) > len(heading) + 1:
+            rest = sentence[len(heading) :].lstrip(" :.-–")
+            if rest[:1].isupper():
+                return rest
+    return sentence
+
+
+def quotable(sentence: str, r: QuoteRules | None = None) -> bool:
+    """True when the sentence can be shown to a parent as a quote on its own."""
+    r = r or rules()
+    s = sentence.strip().lstrip("•-–*\"'“(").strip()
+    if not s or not (s[0].isupper() or s[0].isdigit()):
+        return False
+    words = s.split()
+    if len(words) < r.min_words:
+        return False
+    first = fold(re.sub(r"[^\w]", "", words[0]))
+    if first in r.mid_thought:
+        return False
+    if r.intention.search(fold(s)):
+        return False
+    # A sentence cut off at a chunk edge (no closing punctuation, or an open bracket) is a fragment.
+    return s.count("(") == s.count(")") and bool(re.search(r"[.!?:;)”\"']$", s))
+
+
+def sentences(text: str, headings: Sequence[str] = ()) -> list[str]:
+    """The sentences of a passage, list items and lines apart, headings stripped."""
+    out = []
+    for line in text.split("\n"):
+        for start, end in split_sentences(line):
+            s = re.sub(r"\s+", " ", line[start:end]).strip().lstrip("•").strip()
+            if s:
+                out.append(strip_heading(s, headings))
+    return out
+
+
+def support(quote: str, claim: str, *, analyzer: Analyzer, idf: Callable[[str], float]) -> float:
+    """How much of the quote's content (rarity-weighted) the claim also says: 0..1."""
+    q_terms = set(analyzer.terms(quote))
+    if not q_terms:
+        return 0.0
+    c_terms = set(analyzer.terms(claim))
+    total = sum(idf(t) for t in q_terms)
+    shared = sum(idf(t) for t in q_terms & c_terms)
+    return shared / total if total > 0 else 0.0
