@@ -52,6 +52,7 @@ def main() -> int:
         times: list[float] = []
         for _ in range(args.repeat):
             for case in cases:
+                service.embedder.clear_cache()  # every pass computes every embedding again
                 started = time.perf_counter()
                 service.ask(case.question, retriever=retriever, audit=False)
                 times.append((time.perf_counter() - started) * 1000)
@@ -61,6 +62,18 @@ def main() -> int:
             "mean_ms": round(statistics.fmean(times), 1),
             "n": len(times),
         }
+    # What the crisis classifier adds per message: the safety check with and without it.
+    safety: dict[str, float] = {}
+    patterns_only = type(service.safety)(service.safety.patterns, None, None)
+    for name, check in (("patterns", patterns_only), ("patterns+classifier", service.safety)):
+        spent: list[float] = []
+        for case in cases:
+            service.embedder.clear_cache()
+            started = time.perf_counter()
+            check.inspect(case.question)
+            spent.append((time.perf_counter() - started) * 1000)
+        safety[name] = _pct(spent, 50)
+        safety[f"{name}_p95"] = _pct(spent, 95)
     peak_mb = round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)
 
     cold: list[float] = []
@@ -83,6 +96,7 @@ def main() -> int:
 
     result = {
         "warm": rows,
+        "safety_check_ms": safety,
         "peak_rss_mb": peak_mb,
         "service_load_s": round(warm_up_s, 2),
         "cold_ask_s": {"min": round(min(cold), 2), "median": round(statistics.median(cold), 2)},
@@ -93,6 +107,10 @@ def main() -> int:
     print(f"{'retriever':10} {'p50 ms':>8} {'p95 ms':>8} {'mean ms':>8} {'n':>5}")
     for name, row in rows.items():
         print(f"{name:10} {row['p50_ms']:>8} {row['p95_ms']:>8} {row['mean_ms']:>8} {row['n']:>5}")
+    print(
+        f"safety check p50/p95: patterns {safety['patterns']}/{safety['patterns_p95']} ms, with classifier "
+        f"{safety['patterns+classifier']}/{safety['patterns+classifier_p95']} ms"
+    )
     print(f"service load + warm-up: {result['service_load_s']} s; peak RSS: {peak_mb} MB")
     print(f"cold `ouderwijzer ask`: min {result['cold_ask_s']['min']} s, median {result['cold_ask_s']['median']} s")
     return 0

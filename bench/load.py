@@ -128,6 +128,11 @@ def main() -> int:
         env = {
             **os.environ,
             "OUDERWIJZER_SERVER__RATE_LIMIT_PER_MINUTE": "100000",
+            # Every client comes from 127.0.0.1 here: lift the per-address caps that protect parents from
+            # one flooding client, so the bench measures throughput, not the fairness gate.
+            "OUDERWIJZER_SERVER__IP_ALLOWANCE": "1000",
+            "OUDERWIJZER_SERVER__QUEUE_SIZE": "1000",
+            "OUDERWIJZER_SERVER__QUEUE_WAIT_SECONDS": "120",
             "OUDERWIJZER_SERVER__WORKERS": str(args.workers),
             "OUDERWIJZER_SERVER__ANSWER_CACHE_SIZE": "0"
             if args.no_cache

@@ -1,276 +1,45 @@
-"""Which language did the parent write in? nl, en, tr, ar, pl or uk (Dutch when unsure).
+"""Which language did the parent write in, and do we answer in it?
 
-Script decides first (Arabic, Cyrillic); Latin-script text is scored on language-specific letters and
-common function words. Short or mixed messages fall back to the conversation's language, then Dutch.
-Pure functions, no model: fast and predictable for one-line chat messages.
+``detect_language(text)`` picks one of the six languages we answer in (nl, en, tr, ar, pl, uk): script
+first (Arabic, Cyrillic), then function words and language-specific letters; short or mixed messages
+fall back to the conversation's language, then Dutch. ``unsupported_language(text)`` asks lingua (a
+library that knows many languages) whether a message of a few words or more is clearly in another
+language (Spanish, French, German, ...), so the parent can be told which languages we speak instead of
+getting an answer in the wrong one. Word lists live in ``bot/data/language.yaml``.
 """
 
 from __future__ import annotations
 
 import re
 import unicodedata
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
 
+import yaml
+
+LANGUAGE_FILE = Path(__file__).resolve().parent / "data" / "language.yaml"
 SUPPORTED = ("nl", "en", "tr", "ar", "pl", "uk")
-LANGUAGE_NAMES = {
-    "nl": "Nederlands",
-    "en": "English",
-    "tr": "Türkçe",
-    "ar": "العربية",
-    "pl": "Polski",
-    "uk": "Українська",
-}
-
-_WORDS = {
-    "nl": set(
-        [
-            "de",
-            "het",
-            "een",
-            "en",
-            "van",
-            "ik",
-            "je",
-            "jij",
-            "u",
-            "hij",
-            "zij",
-            "ze",
-            "we",
-            "wij",
-            "mijn",
-            "onze",
-            "ons",
-            "is",
-            "zijn",
-            "niet",
-            "wat",
-            "hoe",
-            "waarom",
-            "wanneer",
-            "welke",
-            "wie",
-            "moet",
-            "mag",
-            "kan",
-            "kunnen",
-            "heeft",
-            "hebben",
-            "wordt",
-            "school",
-            "zoon",
-            "dochter",
-            "kind",
-            "kinderen",
-            "op",
-            "in",
-            "met",
-            "voor",
-            "dat",
-            "die",
-            "dit",
-            "er",
-            "maar",
-            "ook",
-            "nog",
-            "al",
-            "naar",
-            "bij",
-            "om",
-            "te",
-            "als",
-            "of",
-            "geen",
-            "wel",
-            "zit",
-            "gaat",
-            "krijgt",
-            "juf",
-            "meester",
-            "klas",
-            "groep",
-            "wil",
-            "willen",
-            "eigenlijk",
-            "gewoon",
-            "echt",
-            "nou",
-            "hem",
-            "haar",
-            "waar",
-            "mijn",
-            "mn",
-            "m'n",
-            "ff",
-        ]
-    ),
-    "en": set(
-        [
-            "the",
-            "a",
-            "an",
-            "and",
-            "of",
-            "to",
-            "is",
-            "are",
-            "was",
-            "were",
-            "my",
-            "our",
-            "i",
-            "you",
-            "he",
-            "she",
-            "it",
-            "they",
-            "we",
-            "what",
-            "how",
-            "why",
-            "when",
-            "which",
-            "who",
-            "must",
-            "can",
-            "could",
-            "should",
-            "would",
-            "do",
-            "does",
-            "did",
-            "not",
-            "no",
-            "with",
-            "for",
-            "in",
-            "on",
-            "at",
-            "school",
-            "son",
-            "daughter",
-            "child",
-            "kids",
-            "has",
-            "have",
-            "been",
-            "this",
-            "that",
-            "there",
-            "will",
-            "get",
-            "help",
-            "about",
-            "from",
-            "please",
-            "any",
-            "just",
-        ]
-    ),
-    "tr": set(
-        [
-            "ve",
-            "bir",
-            "bu",
-            "şu",
-            "ne",
-            "nasıl",
-            "neden",
-            "ne",
-            "zaman",
-            "mı",
-            "mi",
-            "mu",
-            "mü",
-            "için",
-            "ile",
-            "çok",
-            "okul",
-            "oğlum",
-            "kızım",
-            "çocuğum",
-            "benim",
-            "bizim",
-            "var",
-            "yok",
-            "değil",
-            "ama",
-            "da",
-            "de",
-            "ki",
-            "gibi",
-            "olarak",
-            "olan",
-            "daha",
-            "sonra",
-            "evde",
-            "okula",
-            "okulda",
-            "haftadır",
-            "yaşında",
-            "bize",
-            "bana",
-            "sorun",
-            "olur",
-            "mu",
-        ]
-    ),
-    "pl": set(
-        [
-            "i",
-            "w",
-            "z",
-            "na",
-            "do",
-            "nie",
-            "jest",
-            "są",
-            "to",
-            "co",
-            "jak",
-            "dlaczego",
-            "kiedy",
-            "czy",
-            "się",
-            "mój",
-            "moja",
-            "moje",
-            "syn",
-            "córka",
-            "dziecko",
-            "szkoła",
-            "szkole",
-            "szkoły",
-            "ile",
-            "jaki",
-            "jaka",
-            "jakie",
-            "który",
-            "która",
-            "mam",
-            "ma",
-            "dla",
-            "od",
-            "po",
-            "przez",
-            "ten",
-            "ta",
-            "tak",
-            "już",
-            "tylko",
-            "roku",
-            "latach",
-            "dzieci",
-        ]
-    ),
-}
-_LETTERS = {
-    "tr": set("ğışçöüİ"),
-    "pl": set("ąćęłńóśźż"),
-    "nl": set("ĳ"),
-}
-_UKRAINIAN_ONLY = set("іїєґІЇЄҐ")
-_RUSSIAN_ONLY = set("ыэъЫЭЪ")
 _TOKEN = re.compile(r"[^\W\d_]+(?:'[^\W\d_]+)?", re.UNICODE)
+#: lingua must be at least this sure, on a message of at least this many words, to call it unsupported.
+UNSUPPORTED_CONFIDENCE = 0.6
+UNSUPPORTED_MIN_WORDS = 4
+
+
+@lru_cache(maxsize=2)
+def _data(path: Path = LANGUAGE_FILE) -> dict[str, Any]:
+    data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    data["function_words"] = {k: frozenset(v) for k, v in data["function_words"].items()}
+    data["letters"] = {k: frozenset(v) for k, v in data["letters"].items()}
+    return data
+
+
+def language_names() -> dict[str, str]:
+    """Code -> the language's own name (for /taal and the unsupported-language reply)."""
+    return dict(_data()["names"])
+
+
+LANGUAGE_NAMES = language_names()
 
 
 def _script_counts(text: str) -> dict[str, int]:
@@ -294,33 +63,59 @@ def detect_language(text: str, *, fallback: str = "nl") -> str:
     Dutch words such as "samenwerkingsverband" inside an Arabic or English question do not make it Dutch:
     the script and the function words of the rest decide.
     """
+    fallback = fallback if fallback in SUPPORTED else "nl"
     counts = _script_counts(text)
     letters = sum(counts.values())
     if letters == 0:
-        return fallback if fallback in SUPPORTED else "nl"
+        return fallback
     if counts["arabic"] >= 0.3 * letters:
         return "ar"
     if counts["cyrillic"] >= 0.3 * letters:
         # Russian-speaking Ukrainian families are common; without Ukrainian letters we still answer in
         # Ukrainian rather than Dutch, which they may not read.
         return "uk"
+    data = _data()
     lowered = text.lower()
     tokens = _TOKEN.findall(lowered)
-    scores = {lang: 0.0 for lang in ("nl", "en", "tr", "pl")}
+    scores = {lang: 0.0 for lang in data["function_words"]}
     for token in tokens:
-        for lang, words in _WORDS.items():
+        for lang, words in data["function_words"].items():
             if token in words:
                 scores[lang] += 1.0
-    for lang, letters_set in _LETTERS.items():
-        hits = sum(ch in letters_set for ch in lowered)
-        scores[lang] += 1.5 * hits
+    for lang, letters_set in data["letters"].items():
+        scores[lang] += 1.5 * sum(ch in letters_set for ch in lowered)
     best = max(scores, key=lambda k: scores[k])
     ranked = sorted(scores.values(), reverse=True)
     if ranked[0] == 0 or (len(tokens) <= 3 and ranked[0] < 2):
-        return fallback if fallback in SUPPORTED else "nl"
+        return fallback
     if ranked[0] == ranked[1]:
         return fallback if scores.get(fallback, -1) == ranked[0] else "nl"
     return best
+
+
+@lru_cache(maxsize=1)
+def _lingua() -> Any:
+    """lingua restricted to our six languages plus the others parents are likely to write in (built once)."""
+    from lingua import Language, LanguageDetectorBuilder
+
+    ours = [Language.DUTCH, Language.ENGLISH, Language.TURKISH, Language.ARABIC, Language.POLISH, Language.UKRAINIAN]
+    others = [getattr(Language, name) for name in _data()["others"]]
+    return LanguageDetectorBuilder.from_languages(*ours, *others).build()
+
+
+def unsupported_language(text: str) -> str | None:
+    """The name of the language a message is clearly written in when we do not answer in it, else None."""
+    words = _TOKEN.findall(text)
+    if len(words) < UNSUPPORTED_MIN_WORDS:
+        return None
+    top = _lingua().compute_language_confidence_values(text)
+    if not top:
+        return None
+    best = top[0]
+    name = best.language.name
+    if name in _data()["others"] and best.value >= UNSUPPORTED_CONFIDENCE:
+        return str(_data()["others"][name])
+    return None
 
 
 def normalise_language(value: str | None) -> str | None:
@@ -328,24 +123,5 @@ def normalise_language(value: str | None) -> str | None:
     if not value:
         return None
     value = value.strip().lower()
-    aliases = {
-        "nederlands": "nl",
-        "dutch": "nl",
-        "english": "en",
-        "engels": "en",
-        "turks": "tr",
-        "türkçe": "tr",
-        "turkish": "tr",
-        "arabisch": "ar",
-        "arabic": "ar",
-        "العربية": "ar",
-        "pools": "pl",
-        "polish": "pl",
-        "polski": "pl",
-        "oekraïens": "uk",
-        "ukrainian": "uk",
-        "українська": "uk",
-        "ua": "uk",
-    }
-    value = aliases.get(value, value)
+    value = _data()["aliases"].get(value, value)
     return value if value in SUPPORTED else None
