@@ -19,9 +19,9 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bot.service import Service  # noqa: E402
-from bot.settings import load_settings  # noqa: E402
-from ingest.units import load_offtopic  # noqa: E402
+from bot.service import Service
+from bot.settings import load_settings
+from ingest.units import load_offtopic
 
 SCORES: tuple[float, ...] = (0.0,)  # (0.0,): take the 2/5/10/15% quantiles of the right matches
 MARGINS = (0.0, 0.02, 0.025, 0.03, 0.04)
@@ -91,8 +91,10 @@ def main() -> int:
         for m in MARGINS:
             taken = (best_a >= t) & (scope_a >= m)
             let_in = float(np.mean((off_best >= t) & (off_scope >= m))) if held else float("nan")
-            print(f"{t:9.2f}  {m:10.2f}  {np.mean(taken & right_a):.3f}  {np.mean(taken & ~right_a):.3f}"
-                  f"  {np.mean(~taken):.3f}    {let_in:.3f}")
+            print(
+                f"{t:9.2f}  {m:10.2f}  {np.mean(taken & right_a):.3f}  {np.mean(taken & ~right_a):.3f}"
+                f"  {np.mean(~taken):.3f}    {let_in:.3f}"
+            )
     return 0
 
 

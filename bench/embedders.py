@@ -92,7 +92,7 @@ def run_backend(config: Path, root: Path, backend: str, cases: list[Any], retrie
         report = ingest(settings)
         entry["ingest"] = {
             "documents": report.documents,
-            "cards": report.cards,
+            "units": report.units,
             "chunks_total": report.chunks_total,
             "chunks_added": report.chunks_added,
             "chunks_kept": report.chunks_kept,

@@ -66,10 +66,16 @@ def _words_rx(words: list[str]) -> re.Pattern[str]:
 def lexicon(path: Path = ASKS_FILE) -> AskLexicon:
     """Read and compile ``asks.yaml`` (once per process)."""
     data = yaml.safe_load(path.read_text(encoding="utf-8"))
-    starts = tuple(sorted({fold(w) for words in data["question_starts"].values() for w in words}, key=len, reverse=True))
+    words = {fold(w) for group in data["question_starts"].values() for w in group}
+    starts = tuple(sorted(words, key=len, reverse=True))
     joiners = re.compile(r"[,;]?\s+(?=(?:" + "|".join(re.escape(fold(j)) for j in data["joiners"]) + r")\b)")
     kinds = tuple((kind, _words_rx(words)) for kind, words in data["kinds"].items())
     return AskLexicon(starts=starts, joiners=joiners, kinds=kinds, wants_steps=_words_rx(data["wants_steps"]))
+
+
+def lexicon_words(key: str, path: Path = ASKS_FILE) -> list[str]:
+    """A plain word list from ``asks.yaml`` (e.g. ``generic_words``)."""
+    return [str(w) for w in yaml.safe_load(path.read_text(encoding="utf-8"))[key]]
 
 
 def ask_kind(text: str, lex: AskLexicon | None = None) -> str:

@@ -57,8 +57,9 @@ def cmd_ingest(args: argparse.Namespace, settings: Settings) -> int:
             progress.advance(task, n)
 
     try:
-        report = ingest(settings, rebuild=args.rebuild, on_start=on_start, on_progress=on_progress,
-                        write_seed=args.write_seed)
+        report = ingest(
+            settings, rebuild=args.rebuild, on_start=on_start, on_progress=on_progress, write_seed=args.write_seed
+        )
     finally:
         if progress is not None:
             progress.stop()
@@ -218,6 +219,7 @@ def cmd_eval(args: argparse.Namespace, settings: Settings) -> int:
     service = _service(settings)
     names = ["dense", "bm25", "hybrid", "naive"] if args.retriever == "all" else [args.retriever]
     reports = [run_eval(service, cases, retriever=name) for name in names]
+
     def payload(report: Any) -> dict[str, Any]:
         data = report.metrics()
         return {**data, "diagnostics": report.diagnostics()} if args.diagnostics else data
@@ -268,11 +270,26 @@ def _safety_eval(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
+def cmd_purge(args: argparse.Namespace, settings: Settings) -> int:
+    """Delete feedback, chat state and audit rows older than privacy.retention_days (one pass)."""
+    from bot.retention import purge_once
+    from bot.storage import Storage
+
+    storage = Storage(
+        settings.storage.sqlite_path,
+        retention_days=settings.privacy.retention_days,
+        context_ttl_minutes=settings.privacy.context_ttl_minutes,
+    )
+    deleted = purge_once(storage)
+    _out(f"deleted {deleted} rows older than {settings.privacy.retention_days} days")
+    return 0
+
+
 def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
     """Run the web server (API, widget, staff console); also the Telegram bot when a token is set."""
-    from bot.channels.web import serve
+    from bot.channels.web.app import serve
 
-    return serve(settings, host=args.host, port=args.port)
+    return serve(settings, host=args.host, port=args.port, verbose=args.verbose)
 
 
 def cmd_telegram(args: argparse.Namespace, settings: Settings) -> int:
@@ -320,7 +337,9 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("eval", help="run an eval set and print the metrics")
     p.add_argument("--set", help="eval set (default: paths.eval_set)")
     p.add_argument("--json", action="store_true", help="print the metrics as one JSON object")
-    p.add_argument("--diagnostics", action="store_true", help="JSON: add where key points are lost (key_points_in_top5)")
+    p.add_argument(
+        "--diagnostics", action="store_true", help="JSON: add where key points are lost (key_points_in_top5)"
+    )
     p.add_argument(
         "--retriever",
         choices=["hybrid", "dense", "bm25", "naive", "all"],
@@ -330,7 +349,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(func=cmd_eval)
 
     def safety_eval_args(p: argparse.ArgumentParser) -> None:
-        p.add_argument("--split", choices=["test", "train", "all"], default="test", help="which messages (default: test)")
+        p.add_argument(
+            "--split", choices=["test", "train", "all"], default="test", help="which messages (default: test)"
+        )
         p.add_argument("--json", action="store_true", help="print the metrics as one JSON object")
         p.add_argument("--patterns-only", action="store_true", help="measure the pattern layer alone")
 
@@ -343,9 +364,13 @@ def build_parser() -> argparse.ArgumentParser:
     safety_eval_args(p)
     p.set_defaults(func=_safety_eval)
 
+    p = sub.add_parser("purge", help="delete stored rows older than privacy.retention_days (for a timer)")
+    p.set_defaults(func=cmd_purge)
+
     p = sub.add_parser("serve", help="web API, embeddable widget and staff console")
     p.add_argument("--host", default=None)
     p.add_argument("--port", type=int, default=None)
+    p.add_argument("--verbose", action="store_true", help="also log every request and answer (default: warnings only)")
     p.set_defaults(func=cmd_serve)
 
     p = sub.add_parser("telegram", help="run the Telegram bot")
@@ -372,7 +397,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     except OuderwijzerError as exc:
         _err(f"ouderwijzer: {exc}")
         return 2
-    setup_logging(settings.logging.level)
+    setup_logging(settings.logging.level, json_lines=settings.logging.json)
     func: Callable[[argparse.Namespace, Settings], int] = args.func
     try:
         return func(args, settings)

@@ -32,7 +32,8 @@ _KIND_NEEDS: dict[str, re.Pattern[str]] = {
     "how_long": re.compile(r"\b\d+\s*(?:dag|dagen|week|weken|maand|maanden|jaar)\b|\bbinnen\b", re.I),
     "when": re.compile(r"\b\d+\s*(?:jaar|weken|maanden)\b|\bvanaf\b|\bsinds\b|\bvoor\b", re.I),
     "who": re.compile(
-        r"samenwerkingsverband|schoolbestuur|bestuur|gemeente|inspectie|commissie|leerplicht|ouders|school|consulent", re.I
+        r"samenwerkingsverband|schoolbestuur|bestuur|gemeente|inspectie|commissie|leerplicht|ouders|school|consulent",
+        re.I,
     ),
     "may": re.compile(r"\bmag\b|\bmogen\b|\bniet toegestaan\b|\bverboden\b|\bkan\b|\bkunnen\b", re.I),
     "must": re.compile(r"\bmoet\b|\bmoeten\b|\bverplicht|\bplicht\b", re.I),
@@ -111,9 +112,12 @@ class _Citations:
         return self._add(key, Citation(
             n=0, source_id=meta.id, title=meta.title, publisher=meta.publisher, published=meta.published,
             url=meta.url, quote=self._clip(quote), kind=meta.kind,
-            stale=is_stale(meta.published, meta.review_by, today=self.today, max_age_years=self.freshness.max_age_years),
+            stale=self._stale(meta.published, meta.review_by),
             checked=meta.checked, sources=list(meta.sources), chunk_id=passage.chunk.id,
         ))
+
+    def _stale(self, published: str, review_by: str) -> bool:
+        return is_stale(published, review_by, today=self.today, max_age_years=self.freshness.max_age_years)
 
     def _clip(self, quote: str) -> str:
         if len(quote) > self.quote_chars:

@@ -19,9 +19,9 @@ import yaml
 
 from bot.errors import InputError
 from bot.models import Answer, Passage
+from bot.safety.reply import HELP_LINES
 from bot.safety.reply import languages as crisis_languages
 from bot.service import AskResult, Service
-from bot.safety.reply import HELP_LINES
 from bot.texts import table
 
 METRIC_KEYS = (
@@ -166,7 +166,8 @@ def evaluate_case(case: EvalCase, result: AskResult) -> CaseResult:
         elif not cr.cited_hit:
             cr.reasons.append("answer cites no hit passage")
         if case.key_points:
-            cr.points = points_met(case, reader_text(answer)) if answer.outcome == "answer" else [False] * len(case.key_points)
+            said = answer.outcome == "answer"
+            cr.points = points_met(case, reader_text(answer)) if said else [False] * len(case.key_points)
             cr.points_top5 = points_met(case, top5_text(result))
             missed = [case.key_points[i][0] for i, ok in enumerate(cr.points) if not ok]
             if missed and answer.outcome == "answer":

@@ -13,6 +13,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
+from bot.asks import lexicon_words
 from bot.glossary import Term
 from bot.models import Passage
 from bot.query import Analyzer, Query
@@ -21,11 +22,7 @@ from bot.settings import AnswerSettings
 
 _PHONE_OR_MAIL = re.compile(r"\b0\d{2,3}[-\s]?\d{3}[-\s]?\d{2,4}\b|\b\d{3,4}[- ]\d{4}\b|@\w+\.\w+|\bwww\.\w+")
 #: Words that carry no topic of their own in a parent's question (they say nothing about support).
-GENERIC = frozenset(
-    "school scholen kind kinderen zoon dochter ouder ouders vraag vragen weet weten mogelijk eigenlijk nou "
-    "gaat graag help helpen iemand iets info informatie jaar jarig groep klas nederland land child children son "
-    "daughter parent parents question know year".split()
-)
+GENERIC = frozenset(lexicon_words("generic_words"))
 
 
 @dataclass

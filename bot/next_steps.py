@@ -106,8 +106,11 @@ class Ladder:
                 raise ConfigError(f"{path.name}: step {i} needs an id and a title")
             steps[str(entry["id"])] = LadderStep(
                 id=str(entry["id"]), title=_bilingual(entry, "title"), who=_bilingual(entry, "who"),
-                when=_bilingual(entry, "when"), deadline=_bilingual(entry, "deadline"), where=_bilingual(entry, "where"),
-                tried=tuple(str(t) for t in entry.get("tried") or []), sources=tuple(str(s) for s in entry.get("sources") or []),
+                when=_bilingual(entry, "when"),
+                deadline=_bilingual(entry, "deadline"),
+                where=_bilingual(entry, "where"),
+                tried=tuple(str(t) for t in entry.get("tried") or []),
+                sources=tuple(str(s) for s in entry.get("sources") or []),
             )
         paths = {str(k): tuple(str(s) for s in v) for k, v in (data.get("paths") or {}).items()}
         unknown = sorted({s for p in paths.values() for s in p if s not in steps})

@@ -16,7 +16,7 @@ def citation_label(c: Citation, lang: str) -> str:
         parts.append(f" ({c.url})")
     if c.stale:
         parts.append(" ⚠")
-    if c.kind == "card" and c.sources:
+    if c.kind == "unit" and c.sources:
         parts.append(f"\n     {text('based_on_label', lang)}: {', '.join(c.sources)}")
     return "".join(parts)
 

@@ -155,7 +155,9 @@ class Retriever:
         return self._df.get(term, 0)
 
     # ----- single retrievers over passages ------------------------------------------------------
-    def dense(self, query: Query, n: int, *, kind: str | None = None, vector: np.ndarray | None = None) -> list[tuple[int, float]]:
+    def dense(
+        self, query: Query, n: int, *, kind: str | None = None, vector: np.ndarray | None = None
+    ) -> list[tuple[int, float]]:
         """(passage index, cosine similarity), best first; ``kind`` limits to documents or units."""
         if vector is None:
             vector = self.embedder.query(query.dense_text)
@@ -164,7 +166,9 @@ class Retriever:
         hits = self.store.search(vector, min(n, pool), self.info, where=where) if pool else []
         return [(self.by_id[cid], sim) for cid, sim in hits if cid in self.by_id]
 
-    def bm25(self, query: Query, n: int, *, kind: str | None = None, ranked: list[tuple[int, float]] | None = None) -> list[tuple[int, float]]:
+    def bm25(
+        self, query: Query, n: int, *, kind: str | None = None, ranked: list[tuple[int, float]] | None = None
+    ) -> list[tuple[int, float]]:
         """(passage index, BM25 score), best first; passages without any query term are left out."""
         if ranked is None:
             ranked = self._bm25_all(query.bm25_terms)
@@ -178,7 +182,9 @@ class Retriever:
         docs, scores = self._bm25.retrieve([terms], k=len(self.chunks), show_progress=False)
         return [(int(d), float(s)) for d, s in zip(docs[0], scores[0], strict=True) if s > 0]
 
-    def rank(self, query: Query, *, mode: str, kind: str, vector: np.ndarray | None, lexical: list[tuple[int, float]] | None) -> Ranked:
+    def rank(
+        self, query: Query, *, mode: str, kind: str, vector: np.ndarray | None, lexical: list[tuple[int, float]] | None
+    ) -> Ranked:
         """One pool (documents or units) ranked by the chosen retriever(s)."""
         n = self.settings.candidates
         dense = self.dense(query, n, kind=kind, vector=vector) if mode in ("dense", "hybrid") else []
@@ -220,7 +226,8 @@ class Retriever:
                     lexical[uid] = float(sc)
         if mode == "bm25" or vector is None or not len(self.question_vectors):
             ranked = sorted(lexical.items(), key=lambda kv: -kv[1])[:limit]
-            return [UnitMatch(unit=self.units[uid], score=sc, similarity=0.0, question="", scores={"q_bm25": round(sc, 3)},
+            return [UnitMatch(unit=self.units[uid], score=sc, similarity=0.0, question="",
+                              scores={"q_bm25": round(sc, 3)},
                               ranks={"q_bm25": r}) for r, (uid, sc) in enumerate(ranked, start=1)]
         q_sims = self.question_vectors @ vector
         w = self.settings

@@ -1,14 +1,22 @@
-"""The one entry point every channel calls: ``Service.ask(question, history=..., lang=...)``.
+"""The one entry point every channel calls: ``Service.reply(chat, message, channel, lang)``.
 
-Order of work for each message: clean the text; crisis check (help lines first, always); strip
-prompt-injection orders; refuse lookups of another child's records; ask back when there is nothing to
-search for; retrieve; measure the evidence; answer with citations or refuse and say who can help.
-The service owns the embedder, the store and the in-memory lexical index; it reloads them when an
-ingest has swapped the index, and it builds the index when there is none yet.
+(Over 500 lines on purpose: this is the one place where a message's whole trip can be read in order;
+the steps themselves live in their own modules: safety, asks, retrieve, evidence, proofs, compose,
+next_steps.)
+
+A conversation turn (``reply``): the chat's history and language from storage; a first question
+through the answer cache (identical questions in flight computed once); ``ask``; remember the question
+unless it was a crisis. Over the rate limit only a crisis is answered. One message (``ask``): clean the
+text; crisis check (help lines first, always); another language we do not speak; strip prompt-injection
+orders; refuse lookups of another child's records and requests to forge or deceive; ask back when there
+is nothing to search for; split into asks; retrieve passages and answer units; measure the evidence;
+answer first with citations, or refuse and say who can help. The service owns the embedder, the store
+and the in-memory indexes; it reloads them when an ingest swapped the index, and builds it when missing.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import logging
 import math
@@ -17,30 +25,31 @@ import threading
 import time
 import unicodedata
 import uuid
-
-import numpy as np
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
 
+import numpy as np
+
 from bot import compose as compose_mod
 from bot import evidence as evidence_mod
 from bot.asks import Ask, AskPlan, plan_asks
+from bot.cache import AnswerCache
 from bot.compose import AskAnswer, Proof
 from bot.errors import IndexMissing, StoreUnavailable
 from bot.evidence import Evidence
 from bot.glossary import Glossary
 from bot.intents import Referrals, asks_for_contact, is_privacy_lookup, is_vague, strip_injection
-from bot.language import detect_language, normalise_language
+from bot.language import detect_language, normalise_language, unsupported_language
 from bot.models import Answer, Citation, Passage, Step
 from bot.next_steps import DiplomaRoutes, Ladder, situation_of
+from bot.proofs import fallback_sentence, measure_proofs, rank_passages
 from bot.query import Analyzer, Query, QueryBuilder
-from bot.quotes import quotable, rules, sentences, strip_heading, support
 from bot.retrieve import Retriever, UnitMatch
 from bot.safety.commands import PATTERNS_FILE, model_path
 from bot.safety.detector import CrisisSignal, SafetyCheck
 from bot.settings import Settings
-from bot.store.db import Storage, code_version
+from bot.storage import Storage, code_version
 from bot.texts import text
 from ingest.embed import make_embedder
 from ingest.pipeline import IngestReport, chunker_fingerprint, ingest
@@ -113,6 +122,7 @@ class Service:
         self._naive: object | None = None
         self._idf_cache: dict[str, float] = {}
         self._proofs: dict[str, list[Proof]] = {}
+        self.cache: AnswerCache[AskResult] = AnswerCache(settings.server.answer_cache_size)
 
     # ----- index lifecycle --------------------------------------------------------------------
     def ensure_index(self, notify: Callable[[str], None] | None = None) -> IngestReport | None:
@@ -120,12 +130,12 @@ class Service:
         if self.store.info() is not None:
             return None
         if notify:
-            notify("Er is nog geen index: die wordt nu eenmalig gebouwd (ongeveer een minuut)...")
+            notify("Er is nog geen index: die wordt nu eenmalig gebouwd (ongeveer een halve minuut)...")
         report = ingest(self.settings)
         if notify:
             notify(
                 f"Index klaar: {report.chunks_total} passages uit {report.documents} documenten "
-                f"en {report.cards} kaarten."
+                f"en {report.units} antwoordkaarten."
             )
         return report
 
@@ -151,7 +161,9 @@ class Service:
         self._builder = QueryBuilder(self.analyzer, self.glossary, retriever.vocabulary)
         self._idf_cache = {}
         self._retriever = retriever
-        self._proofs = self._measure_proofs(retriever)
+        self._proofs = measure_proofs(
+            retriever, analyzer=self.analyzer, idf=self._idf, min_support=self.settings.answer.min_quote_support
+        )
         log.info(
             "loaded index %s (%d chunks) in %.0f ms",
             info.collection,
@@ -189,33 +201,95 @@ class Service:
         self._idf_cache[term] = value
         return value
 
-    def _measure_proofs(self, retr: Retriever) -> dict[str, list[Proof]]:
-        """Per unit, the source sentences its evidence points to that are quotable and support it.
-
-        Measured once per index: a quote is shown only when it reads as a rule on its own and shares
-        enough of its content with the unit's answer (``answer.min_quote_support``).
-        """
-        out: dict[str, list[Proof]] = {}
-        r = rules()
-        for uid, proofs in retr.proofs.items():
-            unit = retr.units[uid]
-            t = unit.texts["nl"]
-            claim = " ".join([t.question, t.answer, *t.support])
-            kept = []
-            for proof in proofs:
-                sc = retr.chunks[proof.chunk_index]
-                sentence = strip_heading(proof.sentence, sc.chunk.heading_path)
-                if not quotable(sentence, r):
-                    continue
-                score = support(sentence, claim, analyzer=self.analyzer, idf=self._idf)
-                if score >= self.settings.answer.min_quote_support:
-                    kept.append(Proof(passage=retr.passage(proof.chunk_index), sentence=sentence, support=round(score, 3)))
-            out[uid] = kept
-        return out
-
     def crisis_check(self, message: str) -> bool:
         """True when the message is about a child in danger (channels use it to skip rate limits)."""
         return self.safety.check(clean_input(message or "")[:ABSOLUTE_MAX_CHARS]) is not None
+
+    # ----- the conversation ---------------------------------------------------------------------
+    def reply(
+        self,
+        *,
+        chat: str,
+        message: str,
+        channel: str,
+        lang: str | None = None,
+        max_chars: int = ABSOLUTE_MAX_CHARS,
+        limited: bool = False,
+        answer_id: str | None = None,
+    ) -> AskResult:
+        """One turn of a conversation, for every channel: clean, crisis first, history, ask, remember.
+
+        Args:
+            chat: the storage key of the conversation (``Storage.chat_key(channel, id)``).
+            message: what the parent wrote, as received.
+            channel: "telegram", "web", "cli", ...
+            lang: a reply language the parent chose; else the chat's chosen language; else detected.
+            max_chars: the channel's length limit (a crisis is still answered when a message is longer).
+            limited: the channel's rate limit is reached: only a crisis is answered (help lines are
+                never refused); anything else gets "please wait".
+            answer_id: the id the answer (and its audit record and log lines) should carry, e.g. the
+                channel's request id; a new one when None.
+
+        Raises:
+            StoreUnavailable, IndexMissing: with ``.lang`` set to the reply language.
+        """
+        message = clean_input(message or "")
+        state = self.storage.get_state(chat)
+        reply_lang = normalise_language(lang) or state.lang or detect_language(message, fallback="nl")
+        if limited:
+            # Patterns first (1 ms): a flood of refused requests must stay cheap; the classifier only
+            # looks at what the patterns do not already call a crisis.
+            signal = (
+                self.safety.check(message[:ABSOLUTE_MAX_CHARS])
+                if not self.safety.quick(message)
+                else self.safety.inspect(message[:ABSOLUTE_MAX_CHARS], classifier=False).signal
+            )
+            if signal is None:
+                return AskResult(
+                    answer=Answer(
+                        outcome="clarify",
+                        lang=reply_lang,
+                        text=text("rate_limited", reply_lang),
+                        answer_id=answer_id or uuid.uuid4().hex[:12],
+                    ),
+                    decision="rate limited",
+                )
+            # Over the limit but in danger: the help lines, without another audit row (bounded storage).
+            return AskResult(
+                answer=compose_mod.crisis(reply_lang, signal, self._helpline_citations(reply_lang)),
+                decision="crisis (over the rate limit, not stored)",
+            )
+        turns = self.settings.retrieval.history_turns
+        history = state.history[-turns:] if turns else []
+
+        def compute() -> AskResult:
+            return self.ask(
+                message,
+                history=history or None,
+                lang=normalise_language(lang) or state.lang,
+                max_chars=max_chars,
+                channel=channel,
+                chat=chat,
+                answer_id=answer_id,
+            )
+
+        fresh = True
+        try:
+            if history or self.cache.size <= 0:
+                result = compute()
+            else:
+                key = (message, normalise_language(lang) or state.lang or "", self.retriever().info.collection)
+                result, fresh = self.cache.get_or_compute(key, compute, keep=lambda r: r.answer.outcome == "answer")
+        except (StoreUnavailable, IndexMissing) as exc:
+            exc.lang = reply_lang  # type: ignore[attr-defined]  # the channel says "try again later" in it
+            raise
+        if not fresh:  # another parent's identical first question: same answer, own id and audit row
+            answer = result.answer.model_copy(deep=True, update={"answer_id": answer_id or uuid.uuid4().hex[:12]})
+            result = dataclasses.replace(result, answer=answer, decision=f"{result.decision} (cached)")
+            self.record(result, question=message, channel=channel, chat=chat)
+        if result.answer.outcome not in ("crisis", "clarify"):
+            self.storage.remember_question(chat, channel, message, keep=turns)
+        return result
 
     # ----- answering --------------------------------------------------------------------------
     def ask(
@@ -229,6 +303,7 @@ class Service:
         channel: str = "cli",
         chat: str = "",
         audit: bool = True,
+        answer_id: str | None = None,
     ) -> AskResult:
         """Answer one message.
 
@@ -257,7 +332,7 @@ class Service:
                 # The classifier alone saw danger, below its sure threshold: help lines first, then the answer.
                 answer = compose_mod.crisis_then_answer(reply_lang, unsure, answer)
                 decision = f"crisis (unsure, {unsure.score:.2f}) then {decision}"
-            answer.answer_id = uuid.uuid4().hex[:12]
+            answer.answer_id = answer_id or uuid.uuid4().hex[:12]
             timings["total"] = round((time.perf_counter() - started) * 1000, 1)
             result = AskResult(answer=answer, decision=decision, timings_ms=timings, **kw)  # type: ignore[arg-type]
             if audit:
@@ -282,6 +357,16 @@ class Service:
             return done(
                 Answer(outcome="clarify", lang=reply_lang, text=text("too_long", reply_lang, max=max_chars)), "too long"
             )
+        other = None if normalise_language(lang) else unsupported_language(message)
+        if other is not None:
+            return done(
+                Answer(
+                    outcome="clarify",
+                    lang="en",
+                    text="\n\n".join(text("unsupported_language", code, language=other) for code in ("en", "nl")),
+                ),
+                f"language: {other}",
+            )
         remainder, injected = strip_injection(message)
         if injected:
             log.info("prompt-injection text removed from a message")
@@ -303,8 +388,10 @@ class Service:
         plan = plan_asks(remainder)
         if query.follow_up and history:
             earlier = " ".join(history[-2:])
-            plan.asks = [Ask(text=a.text, kind=a.kind, context=f"{earlier} {a.context}".strip(), question=a.question)
-                         for a in plan.asks]
+            plan.asks = [
+                Ask(text=a.text, kind=a.kind, context=f"{earlier} {a.context}".strip(), question=a.question)
+                for a in plan.asks
+            ]
         t0 = time.perf_counter()
         if mode == "naive":
             passages = self._naive_retriever().search(remainder, k=RESULT_PASSAGES)
@@ -315,8 +402,9 @@ class Service:
 
         s = self.settings.answer
         topic = " ".join([*(history or [])[-2:], remainder]) if query.follow_up else remainder
-        ev = evidence_mod.measure(query, passages, analyzer=self.analyzer, glossary_terms=self.glossary.find(topic),
-                                  lang=reply_lang)
+        ev = evidence_mod.measure(
+            query, passages, analyzer=self.analyzer, glossary_terms=self.glossary.find(topic), lang=reply_lang
+        )
         ev.unit_similarity = max((c[0].similarity for c in candidates if c), default=0.0)
         on_topic = bool(ev.domain_terms) or ev.unit_similarity >= s.min_question_similarity
         answers = []
@@ -326,31 +414,60 @@ class Service:
                 assert best is not None
                 answers.append(AskAnswer(ask=ask, match=best, proofs=self._proofs.get(best.unit.id, [])))
             else:
-                answers.append(AskAnswer(ask=ask, fallback=self._fallback(ask, passages, ev, on_topic)))
+                fallback = (
+                    fallback_sentence(ask, passages, analyzer=self.analyzer, idf=self._idf)
+                    if evidence_mod.passages_answer(ev, s, on_topic=on_topic)
+                    else None
+                )
+                answers.append(AskAnswer(ask=ask, fallback=fallback))
         referral = self.referrals.match(remainder)
         decision = evidence_mod.decide(
-            answered_asks=sum(a.answered for a in answers), ev=ev, s=s, referral=referral is not None,
-            asks_contact=any(asks_for_contact(a.ask.shown) for a in answers), on_topic=on_topic,
-            contact_texts=[" ".join([t.answer, *t.support, t.next_step]) for a in answers
-                           if a.match and asks_for_contact(a.ask.shown) for t in [a.match.unit.text(reply_lang)]],
+            answered_asks=sum(a.answered for a in answers),
+            ev=ev,
+            s=s,
+            referral=referral is not None,
+            asks_contact=any(asks_for_contact(a.ask.shown) for a in answers),
+            on_topic=on_topic,
+            contact_texts=[
+                " ".join([t.answer, *t.support, t.next_step])
+                for a in answers
+                if a.match and asks_for_contact(a.ask.shown)
+                for t in [a.match.unit.text(reply_lang)]
+            ],
         )
-        extra = {"passages": passages, "query": query, "evidence": ev, "retriever": mode, "asks": answers,
-                 "candidates": candidates}
+        extra = {
+            "passages": passages,
+            "query": query,
+            "evidence": ev,
+            "retriever": mode,
+            "asks": answers,
+            "candidates": candidates,
+        }
         if not decision.answer:
             kind = "off_topic" if referral is not None and referral.id == "huiswerk" else "no_evidence"
-            return done(compose_mod.refusal(reply_lang, kind=kind, referral_text=referral.text(reply_lang) if referral else ""),
-                        decision.reason, **extra)
+            return done(
+                compose_mod.refusal(reply_lang, kind=kind, referral_text=referral.text(reply_lang) if referral else ""),
+                decision.reason,
+                **extra,
+            )
         t0 = time.perf_counter()
         answer = compose_mod.compose(
-            plan, answers, lang=reply_lang,
+            plan,
+            answers,
+            lang=reply_lang,
             unit_chunks={uid: retr.chunks[i].chunk.id for uid, i in retr.unit_chunk.items()},
-            glossary=self.glossary, settings=s, freshness=self.settings.freshness, today=self._today(),
+            glossary=self.glossary,
+            settings=s,
+            freshness=self.settings.freshness,
+            today=self._today(),
             steps=self._steps(plan, answers, remainder, reply_lang),
         )
         timings["compose"] = round((time.perf_counter() - t0) * 1000, 1)
         return done(answer, "answer", **extra)
 
-    def _retrieve(self, query: Query, plan: AskPlan, retr: Retriever, mode: str) -> tuple[list[Passage], list[list[UnitMatch]]]:
+    def _retrieve(
+        self, query: Query, plan: AskPlan, retr: Retriever, mode: str
+    ) -> tuple[list[Passage], list[list[UnitMatch]]]:
         """Passages (units that answer first, with their proofs) and, per ask, the best units."""
         r = self.settings.retrieval
         dense = mode in ("dense", "hybrid")
@@ -359,7 +476,7 @@ class Service:
         # so "wat hoort daar in te staan?" after a story about the OPP finds the OPP unit.
         ask_texts = [a.text for a in plan.asks]
         texts = list(dict.fromkeys([query.dense_text, *ask_texts]))
-        vectors = dict(zip(texts, self.embedder.queries(texts), strict=True)) if dense else {}
+        vectors = dict(zip(texts, self.embedder.cached_queries(texts), strict=True)) if dense else {}
         whole = vectors.get(query.dense_text)
         docs, _ = retr.passages(query, mode=mode, vector=whole)
         candidates = []
@@ -368,58 +485,12 @@ class Service:
             vec = None
             if whole is not None:
                 own = vectors[ask.text]
-                vec = own if len(plan.asks) == 1 and not ask.context else own + self.settings.retrieval.ask_topic_weight * whole
+                vec = own + self.settings.retrieval.ask_topic_weight * whole
                 vec = vec / max(float(np.linalg.norm(vec)), 1e-9)
             candidates.append(retr.match_units(vec, terms, mode=mode))
         s = self.settings.answer
         accepted = [c[0] for c in candidates if evidence_mod.unit_answers(c[0] if c else None, s, mode=mode)]
-        ranked: list[Passage] = []
-        seen: set[str] = set()
-
-        def add(p: Passage) -> None:
-            if p.chunk.id not in seen and len(ranked) < RESULT_PASSAGES:
-                seen.add(p.chunk.id)
-                ranked.append(p)
-
-        for m in accepted:
-            add(retr.passage(retr.unit_chunk[m.unit.id], m.score, m.scores, m.ranks))
-            for proof in self._proofs.get(m.unit.id, []):
-                add(proof.passage)
-        # Documents the matching units rest on go up: the unit was found in the parent's words.
-        cited = {src for c in candidates for m in c[:2] for src in m.unit.sources}
-        boosted = []
-        for idx, score, scores, ranks in docs:
-            bonus = r.unit_source_boost / (r.rrf_k + 1) if retr.chunks[idx].meta.id in cited else 0.0
-            boosted.append((idx, score + bonus, scores, ranks))
-        boosted.sort(key=lambda item: (-item[1], item[0]))
-        for idx, score, scores, ranks in boosted[: r.k + 5]:
-            add(retr.passage(idx, score, scores, ranks))
-        for c in candidates:
-            for m in c[:2]:
-                add(retr.passage(retr.unit_chunk[m.unit.id], m.score, m.scores, m.ranks))
-        return ranked, candidates
-
-    def _fallback(self, ask: Ask, passages: list[Passage], ev: Evidence, on_topic: bool) -> Proof | None:
-        """A source sentence that answers this kind of ask, when the passages support it well enough."""
-        if not evidence_mod.passages_answer(ev, self.settings.answer, on_topic=on_topic):
-            return None
-        asked = set(self.analyzer.terms(ask.text)) - {self.analyzer.stem(w) for w in evidence_mod.GENERIC}
-        if not asked:
-            return None
-        best: tuple[float, Proof] | None = None
-        r = rules()
-        docs = [p for p in passages if p.meta.kind == "document"][:5]
-        for rank, p in enumerate(docs):
-            for sentence in sentences(p.chunk.text, p.chunk.heading_path):
-                if not quotable(sentence, r) or not compose_mod.kind_fits(ask.kind, sentence):
-                    continue
-                shared = asked & set(self.analyzer.terms(sentence))
-                if len(shared) < 2:
-                    continue
-                score = sum(self._idf(t) for t in shared) / (1 + 0.2 * rank)
-                if best is None or score > best[0]:
-                    best = (score, Proof(passage=p, sentence=sentence, support=round(score, 3)))
-        return best[1] if best else None
+        return rank_passages(retr, docs, candidates, accepted, self._proofs, r, limit=RESULT_PASSAGES), candidates
 
     def _steps(self, plan: AskPlan, answers: list[AskAnswer], message: str, lang: str) -> list[Step]:
         """Escalation steps where the parent stands (only when they ask what to do or are in a dispute);
@@ -473,8 +544,19 @@ class Service:
         if unit is None:
             return []
         url = next((src for src in unit.sources if src.startswith("http")), "")
-        return [Citation(n=1, source_id=unit.id, title=unit.text(lang).question, publisher=text("unit_publisher", lang),
-                         published=unit.checked, url=url, kind="unit", checked=unit.checked, sources=list(unit.sources))]
+        return [
+            Citation(
+                n=1,
+                source_id=unit.id,
+                title=unit.text(lang).question,
+                publisher=text("unit_publisher", lang),
+                published=unit.checked,
+                url=url,
+                kind="unit",
+                checked=unit.checked,
+                sources=list(unit.sources),
+            )
+        ]
 
     def _naive_retriever(self) -> object:
         from bot.naive import NaiveRetriever

@@ -9,6 +9,7 @@ the only module that reads ``os.environ``; everything else gets a ``Settings`` p
 from __future__ import annotations
 
 import os
+import warnings
 from pathlib import Path
 from typing import Any, Literal
 
@@ -29,10 +30,8 @@ class _Section(BaseModel):
 
 
 class PathsSettings(_Section):
-    knowledge_dir: Path = Field(Path("knowledge"), description="Root of the versioned knowledge base.")
     sources_dir: Path = Field(Path("knowledge/sources"), description="Documents to ingest.")
     manifest: Path = Field(Path("knowledge/sources.yaml"), description="Metadata per document.")
-    cards_dir: Path = Field(Path("knowledge/cards"), description="Curated answer cards.")
     routes_dir: Path = Field(Path("knowledge/routes"), description="Escalation ladder and diploma routes.")
     glossary: Path = Field(Path("knowledge/glossary.yaml"), description="Jargon with explanations.")
     referrals: Path = Field(Path("knowledge/referrals.yaml"), description="Who helps with other topics.")
@@ -103,15 +102,25 @@ class AnswerSettings(_Section):
         1.60, ge=0, le=5, description="An answer unit answers an ask from this unit score (retrieval.unit_*_weight)."
     )
     min_scope_margin: float = Field(
-        0.02, ge=-1, le=1, description="The closest bank question must be this much closer than the closest off-topic one."
+        0.02,
+        ge=-1,
+        le=1,
+        description="The closest bank question must be this much closer than the closest off-topic one.",
     )
     min_question_bm25: float = Field(4.0, ge=0, le=100, description="bm25 mode: least score over the question bank.")
-    min_dense: float = Field(0.855, ge=0, le=1, description="Without a unit: least dense similarity of the best passage.")
-    min_coverage: float = Field(0.6, ge=0, le=1, description="Without a unit: share of key words the passages must hold.")
+    min_dense: float = Field(
+        0.855, ge=0, le=1, description="Without a unit: least dense similarity of the best passage."
+    )
+    min_coverage: float = Field(
+        0.6, ge=0, le=1, description="Without a unit: share of key words the passages must hold."
+    )
     min_bm25: float = Field(3.0, ge=0, le=100, description="Off-topic words: least BM25 score of the best passage.")
     off_topic_margin: float = Field(0.03, ge=0, le=0.5, description="Extra similarity a referral topic needs.")
     min_quote_support: float = Field(
-        0.8, ge=0, le=1, description="A source sentence is quoted under a unit from this similarity to the unit's answer."
+        0.8,
+        ge=0,
+        le=1,
+        description="A source sentence is quoted under a unit from this similarity to the unit's answer.",
     )
     max_support: int = Field(2, ge=0, le=3, description="Supporting sentences after the answer sentence (one ask).")
     quote_chars: int = Field(320, ge=80, le=2000, description="Longest quote per citation.")
@@ -131,6 +140,7 @@ class FreshnessSettings(_Section):
 class PrivacySettings(_Section):
     retention_days: int = Field(30, ge=1, le=3650, description="Stored rows are deleted after this.")
     context_ttl_minutes: int = Field(30, ge=1, le=1440, description="Conversation context expiry.")
+    purge_every_minutes: int = Field(60, ge=1, le=10_080, description="How often running servers delete expired rows.")
 
 
 class StorageSettings(_Section):
@@ -163,10 +173,30 @@ class ServerSettings(_Section):
     rate_limit_per_minute: int = Field(30, ge=1, le=100_000, description="/api/ask calls per minute.")
     workers: int = Field(1, ge=1, le=32, description="uvicorn worker processes.")
     answer_cache_size: int = Field(256, ge=0, le=100_000, description="Cached answers (0 = off).")
+    ip_allowance: int = Field(4, ge=1, le=1000, description="An address gets this many times a session's limits.")
+    answers_per_session: int = Field(2, ge=1, le=100, description="Answers in flight per session.")
+    answer_slots: int = Field(4, ge=1, le=256, description="Answers computed at once per worker.")
+    queue_size: int = Field(32, ge=0, le=10_000, description="Answers that may wait for a slot (then 503).")
+    queue_wait_seconds: float = Field(30.0, gt=0, le=600, description="Longest wait for a slot before 503.")
+    limited_checks: int = Field(1, ge=1, le=64, description="Crisis checks at once for rate-limited requests.")
+    auth_failures_per_minute: int = Field(20, ge=1, le=10_000, description="Wrong staff tokens per address+token.")
+    header_timeout_seconds: float = Field(10.0, gt=0, le=300, description="Request headers must arrive within this.")
+    body_timeout_seconds: float = Field(15.0, gt=0, le=600, description="A request body must arrive within this.")
+    keep_alive_seconds: int = Field(5, ge=1, le=300, description="Idle keep-alive connections close after this.")
+    max_connections: int = Field(512, ge=1, le=100_000, description="Open connections per worker.")
+    feedback_page_max: int = Field(500, ge=1, le=10_000, description="Most feedback rows per console page.")
 
 
-class LoggingSettings(_Section):
-    level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = Field("INFO", description="Log level.")
+# The key is called `json` (logging.json in config.yaml); pydantic warns that the name shadows the deprecated
+# BaseModel.json() method, which nobody calls on a settings section.
+with warnings.catch_warnings():
+    warnings.filterwarnings("ignore", message='Field name "json"', category=UserWarning)
+
+    class LoggingSettings(_Section):
+        level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = Field("INFO", description="Log level.")
+        json: bool | Literal["auto"] = Field(  # type: ignore[assignment]
+            "auto", description="One JSON object per log line: true, false or auto (JSON when not a terminal)."
+        )
 
 
 class Settings(BaseSettings):
@@ -212,11 +242,6 @@ class Settings(BaseSettings):
     ) -> tuple[PydanticBaseSettingsSource, ...]:
         # The YAML file arrives as init kwargs; the environment must win over it.
         return (env_settings, init_settings)
-
-    @property
-    def index_ready_marker(self) -> Path:
-        """File written after a complete ingest in embedded mode (used for a quick readiness check)."""
-        return self.store.path / "READY"
 
 
 _PATH_FIELDS: dict[str, tuple[str, ...]] = {

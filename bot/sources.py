@@ -2,16 +2,16 @@
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass
 from datetime import date
 
-from bot.answer import is_stale
+from pydantic import BaseModel
+
+from bot.compose import is_stale
 from bot.service import Service
 
 
-@dataclass
-class SourceRow:
-    """One document or card in the index."""
+class SourceRow(BaseModel):
+    """One document or answer unit in the index, with its dates (also the console API's response model)."""
 
     id: str
     kind: str
@@ -26,11 +26,11 @@ class SourceRow:
     sources: list[str]
 
     def as_dict(self) -> dict[str, object]:
-        return asdict(self)
+        return self.model_dump()
 
 
 def list_sources(service: Service, *, stale_only: bool = False, today: date | None = None) -> list[SourceRow]:
-    """Every source in the active index, cards last; ``stale_only`` keeps the outdated ones."""
+    """Every source in the active index, answer units last; ``stale_only`` keeps the outdated ones."""
     today = today or date.today()
     max_age = service.settings.freshness.max_age_years
     counts: dict[str, int] = {}
@@ -63,5 +63,5 @@ def list_sources(service: Service, *, stale_only: bool = False, today: date | No
                 sources=list(m.sources),  # type: ignore[attr-defined]
             )
         )
-    rows.sort(key=lambda r: (r.kind == "card", r.id))
+    rows.sort(key=lambda r: (r.kind == "unit", r.id))
     return [r for r in rows if r.stale] if stale_only else rows

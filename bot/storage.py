@@ -62,7 +62,41 @@ CREATE TABLE IF NOT EXISTS audit (
     code_version TEXT NOT NULL DEFAULT ''
 );
 CREATE INDEX IF NOT EXISTS audit_chat ON audit(chat);
+CREATE TABLE IF NOT EXISTS answer_memo (
+    answer_id TEXT PRIMARY KEY,
+    created_at REAL NOT NULL,
+    chat TEXT NOT NULL,
+    channel TEXT NOT NULL,
+    lang TEXT NOT NULL,
+    outcome TEXT NOT NULL,
+    citations TEXT NOT NULL DEFAULT '[]',
+    rated INTEGER NOT NULL DEFAULT 0,
+    forwarded INTEGER NOT NULL DEFAULT 0
+);
+CREATE INDEX IF NOT EXISTS answer_memo_chat ON answer_memo(chat);
 """
+
+#: Tables with a ``chat`` column: what ``forget`` erases and ``count_for`` counts.
+CHAT_TABLES = ("feedback", "chat_state", "audit", "answer_memo")
+
+
+@dataclass(frozen=True)
+class AnswerMemo:
+    """What the buttons under one sent answer need (sources, feedback, hand-over): no text of the parent.
+
+    ``citations`` are the answer's numbered sources as plain dicts (title, publisher, url, the quoted
+    source sentence...): knowledge-base text only, so it is stored as is (redaction would garble dates
+    in quotes). ``rated`` is the first vote (+1/-1, 0 for none); ``forwarded`` is True once a hand-over
+    summary went to the staff chat.
+    """
+
+    answer_id: str
+    lang: str
+    outcome: str
+    citations: list[dict[str, Any]]
+    rated: int
+    forwarded: bool
+    created_at: float
 
 
 @dataclass(frozen=True)
@@ -115,9 +149,19 @@ class Storage:
     def _ensure_schema(self) -> None:
         try:
             self.path.parent.mkdir(parents=True, exist_ok=True)
+            if not self.path.exists():
+                # Created private (0600) before SQLite opens it: it holds what parents asked, redacted or not.
+                os.close(os.open(self.path, os.O_WRONLY | os.O_CREAT, 0o600))
             with self._conn() as conn:
                 conn.execute("PRAGMA journal_mode=WAL")
                 conn.executescript(SCHEMA)
+            for extra in (
+                self.path,
+                self.path.with_name(self.path.name + "-wal"),
+                self.path.with_name(self.path.name + "-shm"),
+            ):
+                if extra.exists():
+                    extra.chmod(0o600)
         except (sqlite3.Error, OSError) as exc:
             log.error("storage %s is not usable (%s); answering goes on without storing", self.path, exc)
 
@@ -186,30 +230,52 @@ class Storage:
         question: str = "",
         outcome: str = "",
     ) -> bool:
-        """Store a thumbs up (+1) or down (-1), with an optional comment; texts are redacted."""
+        """Store a thumbs up (+1) or down (-1), with an optional comment; texts are redacted.
+
+        One vote per answer per chat: a second vote from the same chat replaces the first (a known
+        chat only; votes under the placeholder chat "-" are kept side by side).
+        """
         if rating not in (-1, 1):
             raise ValueError("rating must be -1 or 1")
-        return self._write(
-            "feedback",
-            "INSERT INTO feedback(created_at, chat, channel, answer_id, rating, comment, question, outcome) "
-            "VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-            (time.time(), chat, channel, answer_id, rating, redact(comment)[:1000], redact(question)[:1000], outcome),
-        )
+        row = (time.time(), chat, channel, answer_id, rating, redact(comment)[:1000], redact(question)[:1000], outcome)
+        row = tuple(p.encode("utf-8", "ignore").decode("utf-8") if isinstance(p, str) else p for p in row)
+        try:
+            with self._conn() as conn:
+                if chat != "-":
+                    conn.execute("DELETE FROM feedback WHERE chat = ? AND answer_id = ?", (chat, answer_id))
+                conn.execute(
+                    "INSERT INTO feedback(created_at, chat, channel, answer_id, rating, comment, question, outcome) "
+                    "VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                    row,
+                )
+            return True
+        except (sqlite3.Error, OSError, ValueError) as exc:
+            log.error("storage: could not save feedback (%s)", exc)
+            return False
 
-    def list_feedback(self, *, limit: int = 200) -> list[dict[str, Any]]:
-        """Feedback for staff: thumbs-down first, newest first."""
+    def list_feedback(self, *, limit: int = 200, offset: int = 0) -> list[dict[str, Any]]:
+        """Feedback for staff, one page: thumbs-down first, newest first."""
         try:
             with self._conn() as conn:
                 rows = conn.execute(
                     "SELECT created_at, channel, answer_id, rating, comment, question, outcome FROM feedback "
-                    "ORDER BY rating ASC, created_at DESC LIMIT ?",
-                    (limit,),
+                    "ORDER BY rating ASC, created_at DESC, id DESC LIMIT ? OFFSET ?",
+                    (limit, offset),
                 ).fetchall()
         except (sqlite3.Error, OSError) as exc:
             log.error("storage: could not read feedback (%s)", exc)
             return []
         keys = ("created_at", "channel", "answer_id", "rating", "comment", "question", "outcome")
         return [dict(zip(keys, row, strict=True)) for row in rows]
+
+    def count_feedback(self) -> int:
+        """How many feedback rows there are (for paging); -1 when the database cannot be read."""
+        try:
+            with self._conn() as conn:
+                return int(conn.execute("SELECT COUNT(*) FROM feedback").fetchone()[0])
+        except (sqlite3.Error, OSError) as exc:
+            log.error("storage: could not count feedback (%s)", exc)
+            return -1
 
     # ----- audit ------------------------------------------------------------------------------
     def audit(
@@ -253,6 +319,16 @@ class Storage:
         rows = self.export_audit(answer_id=answer_id)
         return rows[0] if rows else None
 
+    def answer_chat(self, answer_id: str) -> str | None:
+        """The (hashed) chat an answer was given in, so only that chat can vote on it; None when unknown."""
+        try:
+            with self._conn() as conn:
+                row = conn.execute("SELECT chat FROM audit WHERE answer_id = ?", (answer_id,)).fetchone()
+        except (sqlite3.Error, OSError) as exc:
+            log.error("storage: could not read the audit trail (%s)", exc)
+            return None
+        return str(row[0]) if row else None
+
     def export_audit(self, *, answer_id: str | None = None, since: float | None = None) -> list[dict[str, Any]]:
         """Audit records as dicts (for JSON-lines export); never includes the hashed chat key."""
         sql = (
@@ -293,13 +369,77 @@ class Storage:
             out.append(item)
         return out
 
+    # ----- answer memos (the buttons under a sent answer) -------------------------------------
+    def save_memo(
+        self,
+        *,
+        chat: str,
+        channel: str,
+        answer_id: str,
+        lang: str,
+        outcome: str,
+        citations: list[dict[str, Any]],
+        now: float | None = None,
+    ) -> bool:
+        """Keep what the buttons under one answer need, under the chat's hashed key (expires with retention)."""
+        return self._write(
+            "answer memo",
+            "INSERT OR REPLACE INTO answer_memo(answer_id, created_at, chat, channel, lang, outcome, citations) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?)",
+            (answer_id, now or time.time(), chat, channel, lang, outcome, json.dumps(citations, ensure_ascii=False)),
+        )
+
+    def get_memo(self, chat: str, answer_id: str, *, now: float | None = None) -> AnswerMemo | None:
+        """The memo of one answer of this chat; None when unknown, erased or past the retention period.
+
+        Expired memos are never returned, whether or not a purge has run yet.
+        """
+        cutoff = (now or time.time()) - self.retention_seconds
+        try:
+            with self._conn() as conn:
+                row = conn.execute(
+                    "SELECT answer_id, lang, outcome, citations, rated, forwarded, created_at FROM answer_memo "
+                    "WHERE answer_id = ? AND chat = ? AND created_at >= ?",
+                    (answer_id, chat, cutoff),
+                ).fetchone()
+        except (sqlite3.Error, OSError) as exc:
+            log.error("storage: could not read an answer memo (%s)", exc)
+            return None
+        if row is None:
+            return None
+        aid, lang, outcome, citations, rated, forwarded, created = row
+        return AnswerMemo(aid, lang, outcome, json.loads(citations), int(rated), bool(forwarded), created)
+
+    def rate_memo(self, chat: str, answer_id: str, rating: int) -> bool:
+        """Record the first vote on an answer; False when it was already rated (or is unknown)."""
+        if rating not in (-1, 1):
+            raise ValueError("rating must be -1 or 1")
+        return self._update_memo(
+            "UPDATE answer_memo SET rated = ? WHERE answer_id = ? AND chat = ? AND rated = 0", (rating, answer_id, chat)
+        )
+
+    def mark_forwarded(self, chat: str, answer_id: str) -> bool:
+        """Mark that a hand-over summary was sent for this answer; False when it already was (or is unknown)."""
+        return self._update_memo(
+            "UPDATE answer_memo SET forwarded = 1 WHERE answer_id = ? AND chat = ? AND forwarded = 0", (answer_id, chat)
+        )
+
+    def _update_memo(self, sql: str, params: tuple[Any, ...]) -> bool:
+        # One statement with its own condition: a second process pressing the same button loses cleanly.
+        try:
+            with self._conn() as conn:
+                return conn.execute(sql, params).rowcount == 1
+        except (sqlite3.Error, OSError) as exc:
+            log.error("storage: could not update an answer memo (%s)", exc)
+            return False
+
     # ----- erasure and retention --------------------------------------------------------------
     def forget(self, chat: str) -> int:
         """Erase everything stored about one chat. Returns the number of rows deleted (-1 on failure)."""
         try:
             with self._conn() as conn:
                 deleted = 0
-                for table in ("feedback", "chat_state", "audit"):
+                for table in CHAT_TABLES:
                     deleted += conn.execute(f"DELETE FROM {table} WHERE chat = ?", (chat,)).rowcount
             return deleted
         except (sqlite3.Error, OSError) as exc:
@@ -311,8 +451,7 @@ class Storage:
         try:
             with self._conn() as conn:
                 return sum(
-                    conn.execute(f"SELECT COUNT(*) FROM {t} WHERE chat = ?", (chat,)).fetchone()[0]
-                    for t in ("feedback", "chat_state", "audit")
+                    conn.execute(f"SELECT COUNT(*) FROM {t} WHERE chat = ?", (chat,)).fetchone()[0] for t in CHAT_TABLES
                 )
         except (sqlite3.Error, OSError):
             return -1
@@ -325,6 +464,7 @@ class Storage:
                 deleted = conn.execute("DELETE FROM feedback WHERE created_at < ?", (cutoff,)).rowcount
                 deleted += conn.execute("DELETE FROM audit WHERE created_at < ?", (cutoff,)).rowcount
                 deleted += conn.execute("DELETE FROM chat_state WHERE updated_at < ?", (cutoff,)).rowcount
+                deleted += conn.execute("DELETE FROM answer_memo WHERE created_at < ?", (cutoff,)).rowcount
             return deleted
         except (sqlite3.Error, OSError) as exc:
             log.error("storage: could not purge old rows (%s)", exc)

@@ -19,14 +19,19 @@ TEXTS_FILE = Path(__file__).resolve().parent / "data" / "texts.yaml"
 LANGUAGES = ("nl", "en", "tr", "ar", "pl", "uk")
 
 
-@lru_cache(maxsize=2)
-def table(path: Path = TEXTS_FILE) -> dict[str, dict[str, str]]:
-    """The whole text table: key -> language -> sentence."""
+def load_table(path: Path) -> dict[str, dict[str, str]]:
+    """A two-level table of strings from YAML (key -> key -> text); unreadable is a ``ConfigError``."""
     try:
         data = yaml.safe_load(path.read_text(encoding="utf-8"))
     except (OSError, yaml.YAMLError) as exc:
         raise ConfigError(f"texts {path.name} unreadable: {exc.__class__.__name__}") from None
-    return {str(k): {str(lang): str(v) for lang, v in variants.items()} for k, variants in data.items()}
+    return {str(k): {str(k2): str(v) for k2, v in inner.items()} for k, inner in data.items()}
+
+
+@lru_cache(maxsize=2)
+def table(path: Path = TEXTS_FILE) -> dict[str, dict[str, str]]:
+    """The whole text table: key -> language -> sentence."""
+    return load_table(path)
 
 
 def text(key: str, lang: str, **values: object) -> str:

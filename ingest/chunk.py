@@ -10,6 +10,9 @@ from __future__ import annotations
 import hashlib
 import re
 from dataclasses import dataclass
+from pathlib import Path
+
+import yaml
 
 from bot.models import Chunk, Document, SourceMeta
 from bot.settings import ChunkingSettings
@@ -18,65 +21,9 @@ PAGE_BREAK = "\f"
 _HEADING = re.compile(r"^(#{1,6})\s+(.*)$")
 _LIST_ITEM = re.compile(r"^• ")
 #: Dutch abbreviations that end in a period but do not end a sentence.
-_ABBREVIATIONS = [
-    "bijv",
-    "bv",
-    "bijvoorbeeld",
-    "o.a",
-    "oa",
-    "d.w.z",
-    "dwz",
-    "e.d",
-    "e.a",
-    "etc",
-    "enz",
-    "nr",
-    "art",
-    "jl",
-    "mr",
-    "dr",
-    "drs",
-    "ir",
-    "ing",
-    "prof",
-    "ca",
-    "incl",
-    "excl",
-    "m.b.t",
-    "mbt",
-    "t.a.v",
-    "tav",
-    "i.p.v",
-    "ipv",
-    "z.s.m",
-    "resp",
-    "vgl",
-    "zgn",
-    "zg",
-    "evt",
-    "max",
-    "min",
-    "ong",
-    "blz",
-    "p",
-    "pag",
-    "hfst",
-    "mln",
-    "mld",
-    "i.o.m",
-    "i.s.m",
-    "m.i.v",
-    "t.b.v",
-    "t.o.v",
-    "n.a.v",
-    "a.s",
-    "j.l",
-    "st",
-    "ds",
-    "e.g",
-    "i.e",
-    "vs",
-]
+#: Abbreviations that end in a full stop without ending a sentence: ingest/data/text.yaml, read once.
+_TEXT_FILE = Path(__file__).resolve().parent / "data" / "text.yaml"
+_ABBREVIATIONS: list[str] = list(yaml.safe_load(_TEXT_FILE.read_text(encoding="utf-8"))["abbreviations"])
 _ABBREV_RE = "|".join(re.escape(a) for a in sorted(_ABBREVIATIONS, key=len, reverse=True))
 _SENTENCE_BREAK = re.compile(r"(?<=[.!?…])[\"'”’)]*\s+(?=[\"'“‘(]*[A-Z0-9ÀÁÂÄÈÉÊËÌÍÎÏÒÓÔÖÙÚÛÜ•–-])")
 _DOTTED_ABBREV = re.compile(r"\b(?:" + _ABBREV_RE + r")\.$", re.IGNORECASE)

@@ -13,6 +13,9 @@ import re
 import unicodedata
 from collections import Counter
 from dataclasses import replace
+from pathlib import Path
+
+import yaml
 
 from bot.models import Document
 
@@ -29,89 +32,12 @@ _BULLET = re.compile(r"^\s*(?:[•·▪◦●‣∙*]|[-–—](?=\s)|\d{1,2}[.)
 _HEADING_MD = re.compile(r"^\s*#{1,6}\s+")
 _NUMBERED_TITLE = re.compile(r"^\s+\d{1,2}\.\s+[A-Z]")
 #: Short Dutch words that are real words, not OCR debris.
-_SHORT_WORDS = frozenset(
-    [
-        "de",
-        "en",
-        "in",
-        "op",
-        "te",
-        "is",
-        "of",
-        "om",
-        "ze",
-        "we",
-        "je",
-        "zo",
-        "al",
-        "na",
-        "nu",
-        "ik",
-        "er",
-        "an",
-        "ba",
-        "en",
-        "bv",
-        "ca",
-        "dr",
-        "eu",
-        "ga",
-        "hé",
-        "ja",
-        "nl",
-        "mr",
-        "nr",
-        "pm",
-        "po",
-        "vo",
-        "so",
-        "mbo",
-        "sbo",
-        "vso",
-        "pro",
-        "hbo",
-        "wo",
-        "vmbo",
-        "havo",
-        "vwo",
-        "tlv",
-        "opp",
-        "swv",
-        "ib",
-        "'s",
-        "'t",
-        "u",
-        "wij",
-        "hun",
-        "het",
-        "een",
-        "van",
-        "dat",
-        "die",
-        "met",
-        "aan",
-        "bij",
-        "als",
-        "dan",
-        "tot",
-        "nog",
-        "ook",
-        "wel",
-        "niet",
-        "maar",
-        "uit",
-        "per",
-        "via",
-        "voor",
-        "door",
-        "over",
-    ]
-)
+#: Word lists for cleaning: ingest/data/text.yaml, read once.
+_WORDS = yaml.safe_load((Path(__file__).resolve().parent / "data" / "text.yaml").read_text(encoding="utf-8"))
+_SHORT_WORDS = frozenset(_WORDS["short_words"])
 #: Words after a line-end hyphen that mean the hyphen is an elision ("vso- en vo-scholen"), not a break.
-_ELISION_NEXT = frozenset(["en", "of", "als", "tot", "noch", "dan", "en/of"])
-_SENTENCE_STARTERS = frozenset(
-    ["Op", "De", "Het", "In", "Sinds", "Onder", "Er", "Vanaf", "Bij", "Met", "Voor", "Dit", "Deze", "Zij", "Wij", "Ze"]
-)
+_ELISION_NEXT = frozenset(_WORDS["elision_next"])
+_SENTENCE_STARTERS = frozenset(_WORDS["sentence_starters"])
 _SENTENCE_END = re.compile(r"[.!?:;…)\"'”’]$")
 
 

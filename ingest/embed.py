@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import threading
 from abc import abstractmethod
+from collections import OrderedDict
 from collections.abc import Sequence
 from functools import lru_cache
 
@@ -23,6 +24,9 @@ from langchain_core.embeddings import Embeddings
 
 from bot.errors import ConfigError
 from bot.settings import EmbedderSettings
+
+#: Query embeddings kept in memory (recent message parts; about 1.5 KB each).
+QUERY_CACHE_SIZE = 2048
 
 
 class Embedder(Embeddings):
@@ -34,6 +38,33 @@ class Embedder(Embeddings):
     def __init__(self) -> None:
         self._lock = threading.Lock()
         self._model: object | None = None
+        self._cache: OrderedDict[str, np.ndarray] = OrderedDict()
+        self._cache_lock = threading.Lock()
+
+    def clear_cache(self) -> None:
+        """Forget the remembered query embeddings (benchmarks measure every embedding)."""
+        with self._cache_lock:
+            self._cache.clear()
+
+    def cached_queries(self, texts: Sequence[str]) -> np.ndarray:
+        """``queries`` with a small memory of recent texts: one message is looked at by the crisis check
+        and by retrieval, and its sentences are often its asks, so each text is embedded once."""
+        if not texts:
+            return np.zeros((0, self.dim), np.float32)
+        with self._cache_lock:
+            known = {t: self._cache[t] for t in texts if t in self._cache}
+            for t in known:
+                self._cache.move_to_end(t)
+        missing = list(dict.fromkeys(t for t in texts if t not in known))
+        if missing:
+            fresh = self.queries(missing)
+            with self._cache_lock:
+                for t, v in zip(missing, fresh, strict=True):
+                    known[t] = v
+                    self._cache[t] = v
+                while len(self._cache) > QUERY_CACHE_SIZE:
+                    self._cache.popitem(last=False)
+        return np.stack([known[t] for t in texts])
 
     def _loaded(self) -> object:
         # One load per process even when several threads ask at once (the web server's thread pool).

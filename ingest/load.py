@@ -1,4 +1,4 @@
-"""Files -> ``Document``s: the manifest, the loaders per file type, and knowledge cards.
+"""Files -> ``Document``s: the manifest and the loaders per file type (answer units: ``ingest/units.py``).
 
 Supported: ``.txt``, ``.md`` (optional YAML front matter), ``.html``/``.htm`` (boilerplate removed with
 trafilatura) and ``.pdf`` (pypdf, one form feed between pages so chunks keep their page number). A file
@@ -249,53 +249,4 @@ def load_documents(sources_dir: Path, manifest: Path) -> LoadResult:
     present = {p.relative_to(sources_dir).as_posix() for p in files} | {p.name for p in files}
     for missing in sorted(listed - present):
         result.errors.append(DocumentError(missing, f"listed in {manifest.name} but the file is missing"))
-    return result
-
-
-REQUIRED_CARD_KEYS = ("id", "title", "sources", "checked", "review_by", "lang")
-
-
-def load_cards(cards_dir: Path) -> LoadResult:
-    """Load knowledge cards: Markdown with front matter (id, title, sources, checked, review_by, lang)."""
-    result = LoadResult()
-    if not cards_dir.is_dir():
-        return result
-    seen: set[tuple[str, str]] = set()
-    for path in sorted(cards_dir.glob("*.md")):
-        name = f"cards/{path.name}"
-        try:
-            front, body = split_front_matter(_read_text(path))
-        except DocumentError as exc:
-            result.errors.append(DocumentError(name, exc.reason))
-            continue
-        except ValueError as exc:
-            result.errors.append(DocumentError(name, str(exc)))
-            continue
-        missing = [k for k in REQUIRED_CARD_KEYS if not front.get(k)]
-        if missing:
-            result.errors.append(DocumentError(name, f"front matter lacks {', '.join(missing)}"))
-            continue
-        sources = front["sources"]
-        if isinstance(sources, str):
-            sources = [sources]
-        lang = str(front["lang"])
-        card_id = str(front["id"])
-        if (card_id, lang) in seen:
-            result.errors.append(DocumentError(name, f"card id '{card_id}' ({lang}) appears twice"))
-            continue
-        seen.add((card_id, lang))
-        meta = SourceMeta(
-            id=card_id if lang == "nl" else f"{card_id}.{lang}",
-            title=str(front["title"]),
-            publisher=str(front.get("publisher") or "Ouderwijzer (eigen uitleg)"),
-            published=str(front["checked"]),
-            url=str(front.get("url") or ""),
-            kind="card",
-            file=name,
-            lang=lang,
-            sources=tuple(str(s) for s in sources),
-            checked=str(front["checked"]),
-            review_by=str(front["review_by"]),
-        )
-        result.documents.append(Document(meta=meta, text=body))
     return result

@@ -22,8 +22,8 @@ from ingest.embed import make_embedder
 from ingest.load import load_documents
 from ingest.seed import Seed, seed_path
 from ingest.seed import write_seed as write_seed_file
-from ingest.units import Unit, dutch_text, load_offtopic, load_units, unit_to_dict
 from ingest.store import ChunkStore, DocumentPlan
+from ingest.units import Unit, dutch_text, load_offtopic, load_units, unit_to_dict
 
 log = logging.getLogger(__name__)
 

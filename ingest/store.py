@@ -1,5 +1,8 @@
 """Chunks <-> Chroma. The only module that imports ``chromadb``.
 
+(Over 500 lines on purpose: everything that touches Chroma, including the embedding-function adapters
+Chroma asks for, stays in this one module, so no other module needs to know its API.)
+
 Each ingest writes a *new* collection (``<prefix>-<stamp>``) and, only when it is complete, moves the
 ``active`` pointer (one record in the ``<prefix>--meta`` collection) to it. A failed or killed ingest
 therefore leaves the previous index answering; its half-built collection is removed by the next run.
@@ -93,7 +96,9 @@ class SyncResult:
 _EXTRA = "x_"
 
 
-def _chunk_metadata(chunk: Chunk, meta: SourceMeta, fingerprint: str, extra: dict[str, Any] | None = None) -> dict[str, Any]:
+def _chunk_metadata(
+    chunk: Chunk, meta: SourceMeta, fingerprint: str, extra: dict[str, Any] | None = None
+) -> dict[str, Any]:
     return {
         **{f"{_EXTRA}{k}": v for k, v in (extra or {}).items()},
         "doc_id": chunk.doc_id,
@@ -354,6 +359,14 @@ class ChunkStore:
         result.removed = sum(len(e["ids"]) for d, e in existing.items() if d not in unchanged)
         result.added = sum(len(wanted[d].chunks) for d in result.documents_changed)
         unchanged_index = not result.documents_changed and not result.documents_removed
+        for doc_id in sorted(unchanged):
+            # Every kept embedding, by content key (for --write-seed).
+            plan, by_id = wanted[doc_id], dict(zip(existing[doc_id]["ids"], existing[doc_id]["embs"], strict=True))
+            result.seeded.extend(
+                (seed_key(self.embedder.name, plan.embed_as, t), np.asarray(by_id[c.id], np.float32))
+                for c, t in zip(plan.chunks, plan.texts, strict=True)
+                if c.id in by_id
+            )
         if current is not None and unchanged_index and current.chunker == chunker:
             result.collection = current.collection
             return result  # nothing to do: the index already holds exactly this
@@ -369,14 +382,6 @@ class ChunkStore:
             )
             for doc_id in sorted(unchanged):
                 entry = existing[doc_id]
-                plan = wanted[doc_id]
-                side = plan.embed_as
-                by_id = dict(zip(entry["ids"], entry["embs"], strict=True))
-                result.seeded.extend(
-                    (seed_key(self.embedder.name, side, t), np.asarray(by_id[c.id], np.float32))
-                    for c, t in zip(plan.chunks, plan.texts, strict=True)
-                    if c.id in by_id
-                )
                 for start in range(0, len(entry["ids"]), _ADD_BATCH):
                     sl = slice(start, start + _ADD_BATCH)
                     col.add(
@@ -387,7 +392,9 @@ class ChunkStore:
                     )
             # Chunk ids are content hashes: a chunk whose id is already stored keeps its embedding,
             # also when the document around it changed (one edited question costs one embedding).
-            known = {cid: emb for entry in existing.values() for cid, emb in zip(entry["ids"], entry["embs"], strict=True)}
+            known = {
+                cid: emb for entry in existing.values() for cid, emb in zip(entry["ids"], entry["embs"], strict=True)
+            }
             batch = max(1, self._batch_size())
             for doc_id in result.documents_changed:
                 plan = wanted[doc_id]
@@ -399,7 +406,9 @@ class ChunkStore:
                     found: list[np.ndarray | None] = []
                     for c, k in zip(chunks, keys, strict=True):
                         vec = known.get(c.id)
-                        found.append(np.asarray(vec, np.float32) if vec is not None else (seed.get(k) if seed else None))
+                        found.append(
+                            np.asarray(vec, np.float32) if vec is not None else (seed.get(k) if seed else None)
+                        )
                     todo = [i for i, v in enumerate(found) if v is None]
                     fresh = embed([texts[i] for i in todo]) if todo else np.zeros((0, 0), np.float32)
                     for j, i in enumerate(todo):
@@ -410,7 +419,10 @@ class ChunkStore:
                     col.add(
                         ids=[c.id for c in chunks],
                         documents=[c.text for c in chunks],
-                        metadatas=[_chunk_metadata(c, plan.meta, plan.fingerprint, x) for c, x in zip(chunks, extras, strict=True)],
+                        metadatas=[
+                            _chunk_metadata(c, plan.meta, plan.fingerprint, x)
+                            for c, x in zip(chunks, extras, strict=True)
+                        ],
                         embeddings=vectors,
                     )
                     result.reused += len(chunks) - len(todo)

@@ -98,7 +98,10 @@ def unit_from_dict(data: dict[str, Any]) -> Unit:
     """The inverse of ``unit_to_dict``."""
     texts = {
         lang: UnitText(
-            question=t["question"], answer=t["answer"], support=tuple(t.get("support") or ()), next_step=t.get("next_step", "")
+            question=t["question"],
+            answer=t["answer"],
+            support=tuple(t.get("support") or ()),
+            next_step=t.get("next_step", ""),
         )
         for lang, t in data["texts"].items()
     }

@@ -37,10 +37,11 @@ def make_settings(root: Path, *, knowledge: Path | None = None, **overrides: Any
     if knowledge is not None:
         env.update(
             {
-                "OUDERWIJZER_PATHS__KNOWLEDGE_DIR": str(knowledge),
                 "OUDERWIJZER_PATHS__SOURCES_DIR": str(knowledge / "sources"),
                 "OUDERWIJZER_PATHS__MANIFEST": str(knowledge / "sources.yaml"),
-                "OUDERWIJZER_PATHS__CARDS_DIR": str(knowledge / "cards"),
+                "OUDERWIJZER_PATHS__UNITS_DIR": str(knowledge / "units"),
+                "OUDERWIJZER_PATHS__OFFTOPIC": str(knowledge / "offtopic.yaml"),
+                "OUDERWIJZER_PATHS__SEED_DIR": str(knowledge / "index-seed"),
             }
         )
     return load_settings(REPO / "config.yaml", environ=env, overrides=overrides or None)
@@ -76,10 +77,9 @@ SMALL_MANIFEST = """\
 
 @pytest.fixture
 def small_knowledge(tmp_path: Path) -> Path:
-    """A two-document knowledge folder (real files, real manifest, no cards)."""
+    """A two-document knowledge folder (real files, real manifest, no answer units)."""
     root = tmp_path / "knowledge"
     (root / "sources").mkdir(parents=True)
-    (root / "cards").mkdir()
     for name, body in SMALL_DOCS.items():
         (root / "sources" / name).write_text(body, encoding="utf-8")
     (root / "sources.yaml").write_text(SMALL_MANIFEST, encoding="utf-8")
@@ -88,12 +88,12 @@ def small_knowledge(tmp_path: Path) -> Path:
 
 @pytest.fixture(scope="session")
 def corpus_settings(tmp_path_factory: pytest.TempPathFactory) -> Settings:
-    """Settings over a real index of the whole knowledge base (documents + cards), built once."""
+    """Settings over a real index of the whole knowledge base (documents + answer units), built once."""
     from ingest.pipeline import ingest
 
     root = tmp_path_factory.mktemp("corpus-index")
     settings = make_settings(root)
-    reuse = os.environ.get("OUDERWIJZER_TEST_INDEX")
+    reuse = os.environ.get("TEST_INDEX_COPY")
     if reuse:
         # Local speed-up: start from a copy of an index built earlier; ingest then only adds what changed.
         shutil.copytree(reuse, settings.store.path)

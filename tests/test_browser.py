@@ -58,14 +58,13 @@ def base_url(corpus_settings: Settings, service: Any, site_port: int) -> Iterato
     import uvicorn
 
     from bot.channels.web import create_app
+    from bot.channels.web.server import server_config
 
     port = _free_port()
     settings = corpus_settings.model_copy(deep=True)
     settings.staff_token = SecretStr(TOKEN)
     settings.server.cors_origins = [f"http://localhost:{site_port}"]
-    server = uvicorn.Server(
-        uvicorn.Config(create_app(settings, service), host="127.0.0.1", port=port, log_level="warning")
-    )
+    server = uvicorn.Server(server_config(create_app(settings, service), host="127.0.0.1", port=port))
     thread = threading.Thread(target=server.run, name="uvicorn-test", daemon=True)
     thread.start()
     deadline = time.monotonic() + 30
@@ -172,12 +171,18 @@ def test_widget_answers_with_citations_feedback_and_keyboard(browser: Any, base_
     page.screenshot(path=str(ARTIFACTS / "widget-desktop.png"))
 
     first = citations.first
-    quote = first.locator("blockquote")
-    assert not quote.is_visible()
+    body = first.locator(".cite-body")
+    assert not body.is_visible()
     first.locator("summary").click()
-    quote.wait_for(state="visible")
-    assert quote.inner_text().strip() == data["citations"][0]["quote"].strip()
+    body.wait_for(state="visible")
+    cited = data["citations"][0]
+    if cited["quote"]:
+        assert first.locator("blockquote").inner_text().strip() == cited["quote"].strip()
+    else:  # an answer unit in our own words: the sources it rests on are listed
+        assert "gebaseerd op" in body.inner_text()
+        assert body.locator("li").count() == len(cited["sources"])
     page.screenshot(path=str(ARTIFACTS / "widget-desktop-citation.png"))
+    page.locator("ouderwijzer-chat .panel").screenshot(path=str(ARTIFACTS / "widget-panel.png"))
 
     answer.get_by_role("button", name="Ja, nuttig").click()
     answer.get_by_text("Bedankt voor uw reactie.").wait_for()
@@ -330,6 +335,10 @@ def test_console_login_and_eval(browser: Any, base_url: str) -> None:
     assert page.locator("#ask-passages tbody tr").count() >= 5
     assert "answer" in page.locator("#ask-decision").inner_text()
     page.locator("#ask").screenshot(path=str(ARTIFACTS / "console-ask.png"))
+    page.set_viewport_size({"width": 1100, "height": 700})
+    page.locator("#ask").evaluate("el => el.scrollIntoView()")
+    page.screenshot(path=str(ARTIFACTS / "console-ask-small.png"))
+    page.set_viewport_size({"width": 1280, "height": 900})
 
     page.click("#eval-run")
     page.locator("#eval-status.busy").wait_for()
@@ -339,6 +348,34 @@ def test_console_login_and_eval(browser: Any, base_url: str) -> None:
     for key in ("recall_at_5", "mrr", "answered", "cited_ok", "refuse_ok", "crisis_ok", "lang_ok", "p95"):
         assert key in metrics
     page.locator("#eval").screenshot(path=str(ARTIFACTS / "console-eval.png"))
+    page.click("#feedback-load")
+    page.locator("#feedback-status:not(.busy)").wait_for()
+    assert page.locator("#feedback-prev").is_disabled()
     page.screenshot(path=str(ARTIFACTS / "console.png"), full_page=True)
     assert [e for e in errors.items if "401" not in e] == []
+    context.close()
+
+
+def test_api_docs_render_from_local_files_only(browser: Any, base_url: str) -> None:
+    """/docs is Swagger UI from files this server ships: it renders with every other address blocked."""
+    context, page, errors = new_page(browser)
+    outside: list[str] = []
+
+    def only_this_server(route: Any) -> None:
+        if route.request.url.startswith(base_url):
+            route.continue_()
+        else:
+            outside.append(route.request.url)
+            route.abort()
+
+    page.route("**/*", only_this_server)
+    page.goto(base_url + "/docs")
+    title = page.locator(".swagger-ui .info .title")
+    title.wait_for()
+    assert "Ouderwijzer" in title.inner_text()
+    page.locator(".opblock-summary-path", has_text="/api/ask").first.wait_for()
+    page.locator(".opblock-summary-path", has_text="/api/feedback").first.wait_for()
+    page.screenshot(path=str(ARTIFACTS / "docs.png"))
+    assert outside == []
+    assert errors.items == []
     context.close()

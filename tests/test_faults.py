@@ -33,8 +33,10 @@ def test_chroma_server_down_then_back(tmp_path: Path, small_knowledge: Path, chr
     service.warm_up()
     with TestClient(create_app(settings, service)) as client:
         assert client.get("/readyz").status_code == 200
-        ok = client.post("/api/ask", json={"question": "wie vraagt de toelaatbaarheidsverklaring aan?"})
-        assert ok.status_code == 200 and ok.json()["outcome"] == "answer"
+        # Two documents and no answer units: the core may answer from a passage or refuse and say who helps;
+        # what matters here is a 200 with the same behaviour before the outage and after it.
+        ok = client.post("/api/ask", json={"question": "wat is zorgplicht eigenlijk?"})
+        assert ok.status_code == 200 and ok.json()["outcome"] in ("answer", "refuse")
 
         chroma_server.stop()
         started = time.monotonic()
@@ -54,12 +56,14 @@ def test_chroma_server_down_then_back(tmp_path: Path, small_knowledge: Path, chr
         recovered_after = time.monotonic() - started
         assert client.get("/readyz").status_code == 200, "recovers by itself"
         again = client.post("/api/ask", json={"question": "wat is zorgplicht eigenlijk?"})
-        assert again.status_code == 200 and again.json()["outcome"] == "answer"
+        assert again.status_code == 200
+        assert again.json()["outcome"] == ok.json()["outcome"]
+        assert again.json()["citations"] == ok.json()["citations"]
         print(f"recovered {recovered_after:.1f} s after the store went down")
 
 
 def test_read_only_database_still_answers(service: Any, tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
-    from bot.store.db import Storage
+    from bot.storage import Storage
 
     db = tmp_path / "ro.db"
     storage = Storage(db, retention_days=30)
@@ -84,7 +88,7 @@ def test_read_only_database_still_answers(service: Any, tmp_path: Path, caplog: 
 def test_locked_database_still_answers(service: Any, tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
     import sqlite3
 
-    from bot.store.db import Storage
+    from bot.storage import Storage
 
     db = tmp_path / "locked.db"
     locked = Storage(db, retention_days=30)

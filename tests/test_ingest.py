@@ -120,7 +120,7 @@ def test_cli_ingest_reports_errors_by_name(tmp_path: Path, small_knowledge: Path
     assert proc.returncode == 1
     assert "error: kapot.pdf: not a readable PDF" in proc.stderr
     assert "Traceback" not in proc.stderr
-    assert "2 documents and 0 cards" in proc.stdout
+    assert "2 documents, 0 answer units" in proc.stdout
 
 
 def _cli_env(tmp_path: Path, knowledge: Path) -> dict[str, str]:
@@ -131,7 +131,9 @@ def _cli_env(tmp_path: Path, knowledge: Path) -> dict[str, str]:
             "OUDERWIJZER_PATHS__DATA_DIR": str(tmp_path / "data"),
             "OUDERWIJZER_PATHS__SOURCES_DIR": str(knowledge / "sources"),
             "OUDERWIJZER_PATHS__MANIFEST": str(knowledge / "sources.yaml"),
-            "OUDERWIJZER_PATHS__CARDS_DIR": str(knowledge / "cards"),
+            "OUDERWIJZER_PATHS__UNITS_DIR": str(knowledge / "units"),
+            "OUDERWIJZER_PATHS__OFFTOPIC": str(knowledge / "offtopic.yaml"),
+            "OUDERWIJZER_PATHS__SEED_DIR": str(knowledge / "index-seed"),
         }
     )
     return env
@@ -237,3 +239,20 @@ def test_http_mode_against_a_real_chroma_server(
     hits = store.search(vector, 2, info)
     assert hits[0][0].startswith("zorgplicht:")
     assert not (tmp_path / "chroma").exists()  # nothing written to the embedded path
+
+
+def test_a_clean_build_takes_its_embeddings_from_the_seed(tmp_path: Path, small_knowledge: Path) -> None:
+    from ingest.pipeline import ingest
+
+    first = make_settings(tmp_path / "one", knowledge=small_knowledge)
+    built = ingest(first, write_seed=True)
+    assert built.seed_written == built.chunks_total > 0
+    clean = make_settings(tmp_path / "two", knowledge=small_knowledge)  # a fresh store, the same seed
+    again = ingest(clean)
+    assert again.seed_hits == again.chunks_total, "nothing is embedded again on a clean clone"
+    (small_knowledge / "sources" / "tlv.txt").write_text(
+        (small_knowledge / "sources" / "tlv.txt").read_text(encoding="utf-8") + "\nNieuw: een extra zin.\n",
+        encoding="utf-8",
+    )
+    edited = ingest(make_settings(tmp_path / "three", knowledge=small_knowledge))
+    assert 0 < edited.chunks_total - edited.seed_hits <= 2, "only the changed chunk is embedded"

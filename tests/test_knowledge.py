@@ -1,4 +1,4 @@
-"""Curated knowledge: cards, glossary, escalation ladder, diploma routes and freshness."""
+"""Curated knowledge: answer units, glossary, escalation ladder, diploma routes and freshness."""
 
 from __future__ import annotations
 
@@ -10,42 +10,64 @@ import pytest
 import yaml
 
 from bot.glossary import Glossary
-from bot.routes import DiplomaRoutes, Ladder
+from bot.next_steps import DiplomaRoutes, Ladder, situation_of
 from bot.sources import list_sources
-from ingest.load import load_cards
+from ingest.units import LANGS, check_evidence, load_units
 from tests.conftest import REPO
 
-CARDS = load_cards(REPO / "knowledge" / "cards")
+UNITS = load_units(REPO / "knowledge" / "units")
 GLOSSARY = Glossary.load(REPO / "knowledge" / "glossary.yaml")
 LADDER = Ladder.load(REPO / "knowledge" / "routes" / "escalation.yaml")
 DIPLOMA = DiplomaRoutes.load(REPO / "knowledge" / "routes" / "diploma.yaml")
 FACTS = REPO.parent / "shared" / "domain" / "facts.md"
+NUMBER = re.compile(r"\b0\d{2,3}[- ]?\d{2,4}[- ]?\d{0,4}\b")
 
 
-def test_every_card_has_sources_and_valid_dates() -> None:
-    assert CARDS.errors == []
-    assert len(CARDS.documents) >= 20
-    for card in CARDS.documents:
-        meta = card.meta
-        assert meta.sources, meta.id
-        checked, review_by = date.fromisoformat(meta.checked), date.fromisoformat(meta.review_by)
-        assert checked <= review_by, meta.id
-        assert meta.lang in ("nl", "en")
+def test_units_are_valid_and_cover_every_topic_in_six_languages() -> None:
+    assert UNITS.problems == []
+    assert len(UNITS.units) >= 150
+    for lang in LANGS:
+        assert sum(lang in u.texts for u in UNITS.units) == len(UNITS.units), lang
+    topics = {u.topic for u in UNITS.units}
+    for topic in (
+        "tlv",
+        "opp",
+        "zorgplicht",
+        "aanmelden",
+        "schorsing",
+        "verwijdering",
+        "thuiszitten",
+        "vervoer",
+        "diploma",
+        "vso",
+        "geschillen",
+        "onderwijsconsulent",
+        "steunpunt",
+        "cluster",
+        "veiligheid",
+    ):
+        assert topic in topics, topic
 
 
-def test_every_dutch_card_has_an_english_version() -> None:
-    nl = {c.meta.id for c in CARDS.documents if c.meta.lang == "nl"}
-    en = {c.meta.id.removesuffix(".en") for c in CARDS.documents if c.meta.lang == "en"}
-    assert nl == en
+def test_every_unit_has_sources_dates_and_enough_ways_of_asking() -> None:
+    for u in UNITS.units:
+        assert u.sources, u.id
+        assert date.fromisoformat(u.checked) <= date.fromisoformat(u.review_by), u.id
+        assert len(u.asked_as) >= 5, u.id
 
 
-def test_card_phone_numbers_are_checked_facts() -> None:
+def test_evidence_quotes_occur_literally_in_their_documents() -> None:
+    assert check_evidence(UNITS.units, REPO / "knowledge" / "sources") == []
+
+
+def test_unit_phone_numbers_are_checked_facts() -> None:
     if not FACTS.exists():
         pytest.skip("shared/domain/facts.md is not next to the repository")
     facts = FACTS.read_text(encoding="utf-8")
-    for card in CARDS.documents:
-        for number in re.findall(r"\b0\d{2,3}[- ]?\d{2,4}[- ]?\d{0,4}\b", card.text):
-            assert number.strip() in facts, f"{card.meta.id}: {number} is not in facts.md"
+    for u in UNITS.units:
+        for t in u.texts.values():
+            for number in NUMBER.findall(" ".join([t.answer, *t.support, t.next_step])):
+                assert number.strip() in facts, f"{u.id}: {number} is not in facts.md"
 
 
 def test_glossary_terms_have_explanations_and_variants() -> None:
@@ -59,79 +81,53 @@ def test_glossary_terms_have_explanations_and_variants() -> None:
 def test_every_glossary_variant_is_recognised() -> None:
     for term in GLOSSARY.terms:
         for variant in term.variants:
-            found = {t.term for t in GLOSSARY.find(f"vraag over {variant} alstublieft")}
-            assert term.term in found, f"{term.term}: variant '{variant}' not recognised"
-
-
-def test_every_glossary_term_is_found_by_retrieval_under_each_variant(service: Any) -> None:
-    """For each variant, the search includes the term's own words and the top passages mention it."""
-    misses = []
-    for term in GLOSSARY.terms:
-        names = {w.lower() for w in (term.term, term.full, *term.variants, *term.related)}
-        for variant in term.variants:
-            retriever = service.retriever()
-            query = service._builder.build(f"wat is {variant}?")
-            passages = retriever.search(query, k=5)
-            text_top = " ".join(f"{p.meta.title} {p.chunk.heading} {p.chunk.text}".lower() for p in passages)
-            if not any(name in text_top for name in names):
-                misses.append(f"{term.term} <- {variant}")
-    assert misses == []
+            assert term in GLOSSARY.find(f"ik heb een vraag over {variant} voor mijn kind"), (term.term, variant)
 
 
 @pytest.mark.parametrize(
-    ("question", "card"),
+    ("question", "topic"),
     [
-        ("Hoe vraag je een TLV aan en wie doet dat?", "tlv-aanvragen"),
-        ("Het samenwerkingsverband heeft de TLV geweigerd, kan ik bezwaar maken?", "tlv-bezwaar"),
-        ("Moeten wij als ouders instemmen met het OPP?", "opp"),
-        ("Hoe lang mag een school doen over de toelating na aanmelding?", "zorgplicht"),
-        ("Mijn kind zit al weken thuis zonder school, telt dat als verzuim?", "thuiszitten"),
-        ("Kan mijn zoon op het vso deelcertificaten en een staatsexamen doen?", "deelcertificaten-staatsexamen"),
+        ("Hoe vraag ik een TLV aan voor het speciaal onderwijs?", "tlv"),
+        ("Moet ik het OPP van school tekenen?", "opp"),
+        ("De school zegt dat ze vol zit, mag ze mijn zoon dan weigeren?", "zorgplicht"),
         ("Wat is symbiose tussen vso en een gewone school?", "symbiose"),
-        ("Mijn dochter zit in het praktijkonderwijs, kan ze een entreeopleiding doen?", "praktijkonderwijs-entree"),
-        ("Wat doen de onderwijsconsulenten en wat kost dat?", "onderwijsconsulenten"),
-        ("De school wil mijn zoon verwijderen, mag dat zomaar?", "schorsing-verwijdering"),
+        ("Wat doen de onderwijsconsulenten en wat kost dat?", "onderwijsconsulent"),
+        ("De gemeente weigert taxivervoer naar de so-school, kan ik daar iets tegen doen?", "vervoer"),
     ],
 )
-def test_a_question_per_route_cites_its_card(service: Any, question: str, card: str) -> None:
-    answer = service.ask(question, audit=False).answer
-    assert answer.outcome == "answer"
-    cited = {c.source_id for c in answer.citations}
-    assert card in cited, f"{card} not in {cited}"
+def test_a_question_per_topic_is_answered_by_a_unit_of_that_topic(service: Any, question: str, topic: str) -> None:
+    result = service.ask(question, audit=False)
+    assert result.answer.outcome == "answer"
+    topics = {a.match.unit.topic for a in result.asks if a.match is not None}
+    assert topic in topics, f"{topic} not in {topics}"
 
 
 @pytest.mark.parametrize(
-    ("message", "first_step"),
+    ("message", "situation", "first_step"),
     [
-        ("De school weigert mijn dochter toe te laten, wat kan ik doen?", "leraar"),
-        ("We hebben al met de juf en de intern begeleider gepraat maar het OPP klopt niet. Wat nu?", "directie"),
-        (
-            "We hebben met de directeur en het samenwerkingsverband gepraat, het loopt vast, mijn zoon zit thuis.",
-            "steunpunt",
-        ),
+        ("Mijn zoon is al 3 weken geschorst, wat kan ik doen?", "suspended", "bezwaar-schoolbestuur"),
+        ("Mijn dochter zit al twee maanden thuis, wat nu?", "at_home", "leerplichtambtenaar"),
+        ("De TLV is afgewezen door het samenwerkingsverband, wat kan ik doen?", "tlv_refused", "bezwaar-tlv"),
+        ("De school weigert mijn dochter toe te laten, wat kan ik doen?", "refused_admission", "samenwerkingsverband"),
+        ("Ik ben het niet eens met de begeleiding, wat nu?", None, "leraar"),
     ],
 )
-def test_escalation_starts_at_the_step_that_fits(message: str, first_step: str) -> None:
-    assert LADDER.applies(message)
-    steps, _ = LADDER.steps_for(message)
-    expected = next(s for s in LADDER.steps if s.id == first_step)
-    assert steps[0].title == expected.title["nl"]
+def test_escalation_starts_where_the_parent_stands(message: str, situation: str | None, first_step: str) -> None:
+    assert situation_of(message) == situation
+    steps, _ = LADDER.steps_for(situation, message)
+    assert steps[0].title == LADDER.steps[first_step].title["nl"]
 
 
-def test_escalation_steps_are_shown_under_the_answer(service: Any) -> None:
-    answer = service.ask(
-        "We hebben al met de directeur gepraat maar de school blijft weigeren. Wat nu?", audit=False
-    ).answer
-    assert answer.steps
-    titles = [s.title for s in answer.steps]
-    directie = next(s for s in LADDER.steps if s.id == "directie")
-    assert directie.title["nl"] not in titles  # already tried
+def test_steps_the_parent_already_took_are_skipped() -> None:
+    message = "We hebben al met de juf en de intern begeleider gepraat maar het loopt vast. Wat nu?"
+    steps, done = LADDER.steps_for(None, message)
+    assert {s.id for s in done} >= {"leraar", "intern-begeleider"}
+    assert steps[0].title == LADDER.steps["directie"].title["nl"]
 
 
-def test_escalation_data_is_ordered_with_deadlines_from_the_facts() -> None:
+def test_escalation_data_has_paths_and_deadlines_from_the_facts() -> None:
     data = yaml.safe_load((REPO / "knowledge" / "routes" / "escalation.yaml").read_text(encoding="utf-8"))
-    assert [d["step"] for d in data] == sorted(d["step"] for d in data)
-    ids = [d["id"] for d in data]
+    ids = {d["id"] for d in data["steps"]}
     for required in (
         "leraar",
         "directie",
@@ -139,27 +135,30 @@ def test_escalation_data_is_ordered_with_deadlines_from_the_facts() -> None:
         "onderwijsconsulenten",
         "geschillencommissie",
         "bezwaar-tlv",
+        "bezwaar-schoolbestuur",
+        "leerplichtambtenaar",
         "college-rechten-mens",
         "rechter",
     ):
         assert required in ids
-    gpo = next(d for d in data if d["id"] == "geschillencommissie")
+    gpo = next(d for d in data["steps"] if d["id"] == "geschillencommissie")
     assert "6 weken" in gpo["deadline"]
+    assert set(data["paths"]) >= {"suspended", "expelled", "at_home", "tlv_refused", "refused_admission", "general"}
 
 
 def test_diploma_question_gets_concrete_routes(service: Any) -> None:
     question = "Kan mijn zoon op het vso nog een havo diploma halen?"
-    assert DIPLOMA.applies(question)
     routes = DIPLOMA.matching(question)
     assert routes and any("staatsexamen" in r.title.lower() or "havo" in (r.where + r.title).lower() for r in routes)
     answer = service.ask(question, audit=False).answer
-    assert answer.steps
+    assert answer.outcome == "answer" and answer.steps
 
 
-def test_sources_stale_lists_the_2014_plan(service: Any) -> None:
-    stale = list_sources(service, stale_only=True, today=date(2026, 11, 22))
+def test_sources_stale_lists_the_2014_plan_and_units_past_review(service: Any) -> None:
+    stale = list_sources(service, stale_only=True, today=date(2026, 12, 1))
     assert "ocw-plan-van-aanpak-2014" in {r.id for r in stale}
-    fresh = list_sources(service, today=date(2026, 11, 22))
-    assert {r.id for r in fresh} >= {"renn4-passend-onderwijs", "tlv-aanvragen"}
+    fresh = list_sources(service, today=date(2026, 12, 1))
+    ids = {r.id for r in fresh}
+    assert "renn4-passend-onderwijs" in ids and any(r.kind == "unit" for r in fresh)
     past_review = list_sources(service, stale_only=True, today=date(2028, 1, 1))
-    assert "tlv-aanvragen" in {r.id for r in past_review}
+    assert any(r.kind == "unit" for r in past_review)

@@ -10,7 +10,8 @@ from pathlib import Path
 from bot.settings import ChunkingSettings
 from ingest.chunk import chunk_document, chunk_id, split_sentences
 from ingest.clean import clean_document, clean_text, is_garbage_line
-from ingest.load import load_cards, load_documents, load_html, load_pdf
+from ingest.load import load_documents, load_html, load_pdf
+from ingest.units import load_offtopic, load_units, parse_units
 from tests.conftest import DATA, REPO
 
 SOURCES = REPO / "knowledge" / "sources"
@@ -127,15 +128,26 @@ def test_chunk_overlap_repeats_whole_sentences() -> None:
     assert overlaps >= len(chunks) // 3
 
 
-def test_cards_load_with_their_front_matter() -> None:
-    result = load_cards(REPO / "knowledge" / "cards")
-    assert result.errors == []
-    assert result.documents, "there are knowledge cards"
-    for card in result.documents:
-        assert card.meta.kind == "card"
-        assert card.meta.sources, card.id
-        assert re.fullmatch(r"\d{4}-\d{2}-\d{2}", card.meta.checked)
-        assert card.meta.review_by > card.meta.checked
+def test_units_load_with_their_dates_and_translations() -> None:
+    result = load_units(REPO / "knowledge" / "units")
+    assert result.problems == []
+    for unit in result.units:
+        assert re.fullmatch(r"\d{4}-\d{2}-\d{2}", unit.checked)
+        assert unit.review_by > unit.checked
+        assert set(unit.texts) == {"nl", "en", "tr", "ar", "pl", "uk"}
+
+
+def test_a_broken_unit_is_reported_by_file_and_id() -> None:
+    part = parse_units([{"id": "x-1", "nl": {"question": "?"}, "asked_as": ["a"]}, "not a mapping"], "broken.yaml")
+    assert part.units == []
+    assert any("broken.yaml: x-1" in p for p in part.problems)
+    assert any("unit 2: not a mapping" in p for p in part.problems)
+
+
+def test_a_third_of_the_off_topic_questions_is_never_indexed() -> None:
+    indexed, held = load_offtopic(REPO / "knowledge" / "scope" / "offtopic.yaml")
+    assert held and not set(held) & set(indexed)
+    assert 0.25 < len(held) / (len(held) + len(indexed)) < 0.42
 
 
 def test_document_without_manifest_entry_gets_guessed_metadata(small_knowledge: Path) -> None:

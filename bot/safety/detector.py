@@ -13,6 +13,7 @@ the patterns still run and a warning is logged once (the service never goes with
 from __future__ import annotations
 
 import logging
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Literal
@@ -25,6 +26,7 @@ from bot.safety.dataset import CRISIS_LABELS
 from bot.safety.patterns import PatternHit, PatternSet, load_patterns
 
 log = logging.getLogger(__name__)
+_WORD = re.compile(r"[^\W\d_]{2,}")
 
 Category = Literal["suicide", "self_harm", "abuse", "danger"]
 #: Order of urgency: acute danger first, then suicide, self-harm, abuse.
@@ -83,7 +85,9 @@ class SafetyCheck:
                 if model.embedder != name:
                     log.warning(
                         "crisis classifier off, patterns only: weights are for %s, the embedder is %s "
-                        "(run: ouderwijzer safety train)", model.embedder, name,
+                        "(run: ouderwijzer safety train)",
+                        model.embedder,
+                        name,
                     )
                     model = None
         return cls(patterns, model, embedder)
@@ -94,13 +98,16 @@ class SafetyCheck:
         parts = windows(text)
         if not parts:
             return None
-        vectors = np.asarray(self.embedder.queries(parts), dtype=np.float32)  # type: ignore[attr-defined]
+        vectors = np.asarray(self.embedder.cached_queries(parts), dtype=np.float32)  # type: ignore[attr-defined]
         return self.model.score(parts, vectors)
 
-    def inspect(self, text: str) -> SafetyReport:
-        """Run every layer and combine them."""
+    def inspect(self, text: str, *, classifier: bool = True) -> SafetyReport:
+        """Run every layer (the classifier only when asked and when there is something to read) and combine."""
         hits = self.patterns.search(text)
-        scores = self._scores(text)
+        # One repeated word or a single token ("aaaa...", "help") gives the classifier nothing to read:
+        # its score there is noise, so only the patterns judge it.
+        readable = len(set(_WORD.findall(text.lower()))) >= 2
+        scores = self._scores(text) if classifier and readable else None
         found = {h.category for h in hits}
         categories = [c for c in URGENCY if c in found]
         layers: list[str] = ["patterns"] if categories else []
@@ -128,8 +135,8 @@ class SafetyCheck:
             layers=tuple(layers),
             matched=next((h.matched for h in hits if h.category in CRISIS_LABELS), ""),
             score=round(scores.crisis, 4) if scores is not None else 0.0,
-            sure="patterns" in layers or (scores is not None and self.model is not None
-                                          and scores.crisis >= self.model.sure_threshold),
+            sure="patterns" in layers
+            or (scores is not None and self.model is not None and scores.crisis >= self.model.sure_threshold),
         )
         return SafetyReport(signal=signal, misuse=False, hits=hits, scores=scores)
 

@@ -110,7 +110,9 @@ class _Slot:
             n = len(alt.tokens)
             if i + n > len(tokens):
                 continue
-            if tuple(tokens[i : i + n - 1]) == alt.tokens[:-1] and _token_matches(alt.kind, alt.tokens[-1], tokens[i + n - 1]):
+            if tuple(tokens[i : i + n - 1]) == alt.tokens[:-1] and _token_matches(
+                alt.kind, alt.tokens[-1], tokens[i + n - 1]
+            ):
                 return n
         return 0
 
@@ -195,12 +197,41 @@ class PatternHit:
     matched: str
 
 
+class _FirstSlotIndex:
+    """Which patterns can start in a sentence: looked up by the sentence's tokens, not tried one by one."""
+
+    def __init__(self, patterns: list[Pattern]) -> None:
+        self.exact: dict[str, list[int]] = {}
+        self.prefix: dict[str, list[int]] = {}
+        self.always: list[int] = []  # suffix / contains / number alternatives in the first slot
+        for i, pattern in enumerate(patterns):
+            for alt in pattern.slots[0].alternatives:
+                first = alt.tokens[0]
+                if alt.kind == "exact" or len(alt.tokens) > 1:
+                    self.exact.setdefault(first, []).append(i)
+                elif alt.kind == "prefix":
+                    self.prefix.setdefault(first, []).append(i)
+                else:
+                    self.always.append(i)
+        self.longest_prefix = max((len(p) for p in self.prefix), default=0)
+
+    def candidates(self, tokens: list[str]) -> list[int]:
+        found: set[int] = set(self.always)
+        for tok in set(tokens):
+            found.update(self.exact.get(tok, ()))
+            for k in range(1, min(len(tok), self.longest_prefix) + 1):
+                found.update(self.prefix.get(tok[:k], ()))
+        return sorted(found)
+
+
 class PatternSet:
     """All patterns per category plus the idioms that are masked first."""
 
     def __init__(self, patterns: list[Pattern], exclude: list[Pattern]) -> None:
         self.patterns = patterns
         self.exclude = exclude
+        self._index = _FirstSlotIndex(patterns)
+        self._exclude_index = _FirstSlotIndex(exclude)
 
     @classmethod
     def load(cls, path: Path) -> PatternSet:
@@ -223,12 +254,14 @@ class PatternSet:
         hits: list[PatternHit] = []
         for tokens in sentences(text):
             masked: set[int] = set()
-            for ex in self.exclude:
+            for e in self._exclude_index.candidates(tokens):
+                ex = self.exclude[e]
                 found = ex.search(tokens, masked)
                 while found is not None:
                     masked.update(range(*found))
                     found = ex.search(tokens, masked)
-            for pattern in self.patterns:
+            for p in self._index.candidates(tokens):
+                pattern = self.patterns[p]
                 found = pattern.search(tokens, masked)
                 if found is not None:
                     hits.append(PatternHit(pattern.category, pattern.source, " ".join(tokens[found[0] : found[1]])))

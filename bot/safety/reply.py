@@ -12,10 +12,8 @@ from __future__ import annotations
 from functools import lru_cache
 from pathlib import Path
 
-import yaml
-
-from bot.errors import ConfigError
 from bot.safety.detector import CrisisSignal
+from bot.texts import load_table
 
 CRISIS_TEXTS = Path(__file__).resolve().parent.parent / "data" / "crisis.yaml"
 #: Numbers one of which every first line holds (the eval checks this).
@@ -24,11 +22,8 @@ HELP_LINES = ("112", "0800-0113", "0800-2000", "0800-0432")
 
 @lru_cache(maxsize=2)
 def _texts(path: Path = CRISIS_TEXTS) -> dict[str, dict[str, str]]:
-    try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except (OSError, yaml.YAMLError) as exc:
-        raise ConfigError(f"crisis texts {path.name} unreadable: {exc.__class__.__name__}") from None
-    return {str(lang): {str(k): str(v) for k, v in block.items()} for lang, block in data.items()}
+    """Language -> line key -> sentence."""
+    return load_table(path)
 
 
 def languages() -> tuple[str, ...]:

@@ -1,0 +1,106 @@
+"""Source sentences that prove answers, and the order passages are shown in.
+
+``measure_proofs`` (once per index): for each answer unit, the sentences its evidence points to that
+are quotable and share enough of their content with the unit's answer. ``fallback_sentence``: for an
+ask no unit covers, the source sentence that answers that kind of ask. ``rank_passages``: the passages
+handed to the eval, the console and the audit: units that answer first with their proofs, then the
+documents (those the matching units rest on lifted), then the other candidate units.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from bot.asks import Ask
+from bot.compose import Proof, kind_fits
+from bot.evidence import GENERIC
+from bot.models import Passage
+from bot.query import Analyzer
+from bot.quotes import quotable, rules, sentences, strip_heading, support
+from bot.retrieve import Ranked, Retriever, UnitMatch
+from bot.settings import RetrievalSettings
+
+
+def measure_proofs(
+    retr: Retriever, *, analyzer: Analyzer, idf: Callable[[str], float], min_support: float
+) -> dict[str, list[Proof]]:
+    """Per unit, the source sentences its evidence points to that are quotable and support it."""
+    out: dict[str, list[Proof]] = {}
+    r = rules()
+    for uid, proofs in retr.proofs.items():
+        t = retr.units[uid].texts["nl"]
+        claim = " ".join([t.question, t.answer, *t.support])
+        kept = []
+        for proof in proofs:
+            sc = retr.chunks[proof.chunk_index]
+            sentence = strip_heading(proof.sentence, sc.chunk.heading_path)
+            if not quotable(sentence, r):
+                continue
+            score = support(sentence, claim, analyzer=analyzer, idf=idf)
+            if score >= min_support:
+                kept.append(Proof(passage=retr.passage(proof.chunk_index), sentence=sentence, support=round(score, 3)))
+        out[uid] = kept
+    return out
+
+
+def fallback_sentence(
+    ask: Ask, passages: list[Passage], *, analyzer: Analyzer, idf: Callable[[str], float]
+) -> Proof | None:
+    """The quotable source sentence of the best five documents that answers this kind of ask and shares
+    at least two rare words with it; None when there is none (then the reply says so for this ask)."""
+    asked = set(analyzer.terms(ask.text)) - {analyzer.stem(w) for w in GENERIC}
+    if not asked:
+        return None
+    best: tuple[float, Proof] | None = None
+    r = rules()
+    docs = [p for p in passages if p.meta.kind == "document"][:5]
+    for rank, p in enumerate(docs):
+        for sentence in sentences(p.chunk.text, p.chunk.heading_path):
+            if not quotable(sentence, r) or not kind_fits(ask.kind, sentence):
+                continue
+            shared = asked & set(analyzer.terms(sentence))
+            if len(shared) < 2:
+                continue
+            score = sum(idf(t) for t in shared) / (1 + 0.2 * rank)
+            if best is None or score > best[0]:
+                best = (score, Proof(passage=p, sentence=sentence, support=round(score, 3)))
+    return best[1] if best else None
+
+
+def rank_passages(
+    retr: Retriever,
+    docs: Ranked,
+    candidates: list[list[UnitMatch]],
+    accepted: list[UnitMatch],
+    proofs: dict[str, list[Proof]],
+    settings: RetrievalSettings,
+    *,
+    limit: int,
+) -> list[Passage]:
+    """Units that answer (with their proofs) first, then documents, then the other candidate units."""
+    ranked: list[Passage] = []
+    seen: set[str] = set()
+
+    def add(p: Passage) -> None:
+        if p.chunk.id not in seen and len(ranked) < limit:
+            seen.add(p.chunk.id)
+            ranked.append(p)
+
+    for m in accepted:
+        add(retr.passage(retr.unit_chunk[m.unit.id], m.score, m.scores, m.ranks))
+        for proof in proofs.get(m.unit.id, []):
+            add(proof.passage)
+    # Documents the matching units rest on go up: the unit was found in the parent's words.
+    cited = {src for c in candidates for m in c[:2] for src in m.unit.sources}
+    lifted = [
+        (idx, score + (settings.unit_source_boost / (settings.rrf_k + 1) if retr.chunks[idx].meta.id in cited else 0.0),
+         scores, ranks)
+        for idx, score, scores, ranks in docs
+    ]
+    lifted.sort(key=lambda item: (-item[1], item[0]))
+    for idx, score, scores, ranks in lifted[: settings.k + 5]:
+        add(retr.passage(idx, score, scores, ranks))
+    for c in candidates:
+        for m in c[:2]:
+            add(retr.passage(retr.unit_chunk[m.unit.id], m.score, m.scores, m.ranks))
+    return ranked
