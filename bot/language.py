@@ -21,8 +21,10 @@ import yaml
 LANGUAGE_FILE = Path(__file__).resolve().parent / "data" / "language.yaml"
 SUPPORTED = ("nl", "en", "tr", "ar", "pl", "uk")
 _TOKEN = re.compile(r"[^\W\d_]+(?:'[^\W\d_]+)?", re.UNICODE)
+#: Arabic in Latin letters (Arabizi) writes the sounds Latin lacks as digits inside words: 3ayez, 7aga, s2al.
+_ARABIZI = re.compile(r"\b(?![235679](?:st|nd|rd|th|e|de|ste|er|eme)\b)[a-z]*[235679][a-z]+\b|\b[a-z]+[235679]\b")
 #: lingua must be at least this sure, on a message of at least this many words, to call it unsupported.
-UNSUPPORTED_CONFIDENCE = 0.6
+UNSUPPORTED_CONFIDENCE = 0.8
 UNSUPPORTED_MIN_WORDS = 4
 
 
@@ -55,6 +57,22 @@ def _script_counts(text: str) -> dict[str, int]:
         elif name.startswith("LATIN"):
             counts["latin"] += 1
     return counts
+
+
+def _ours_score(text: str) -> float:
+    """How much a text looks like one of our six languages: Arabic or Cyrillic script, or the best
+    count of function words and language letters."""
+    counts = _script_counts(text)
+    if counts["arabic"] or counts["cyrillic"] or len(_ARABIZI.findall(text.lower())) >= 2:
+        return 99.0
+    data = _data()
+    lowered = text.lower()
+    tokens = _TOKEN.findall(lowered)
+    best = 0.0
+    for lang, words in data["function_words"].items():
+        score = sum(t in words for t in tokens) + 1.5 * sum(ch in data["letters"].get(lang, ()) for ch in lowered)
+        best = max(best, score)
+    return best
 
 
 def detect_language(text: str, *, fallback: str = "nl") -> str:
@@ -100,14 +118,16 @@ def _lingua() -> Any:
 
     ours = [Language.DUTCH, Language.ENGLISH, Language.TURKISH, Language.ARABIC, Language.POLISH, Language.UKRAINIAN]
     others = [getattr(Language, name) for name in _data()["others"]]
-    return LanguageDetectorBuilder.from_languages(*ours, *others).build()
+    # Low-accuracy mode (trigrams only): about a tenth of the memory, and we only ask it about messages
+    # of four words or more, where it is as sure as the full model.
+    return LanguageDetectorBuilder.from_languages(*ours, *others).with_low_accuracy_mode().build()
 
 
 def unsupported_language(text: str) -> str | None:
     """The name of the language a message is clearly written in when we do not answer in it, else None."""
     words = _TOKEN.findall(text)
-    if len(words) < UNSUPPORTED_MIN_WORDS:
-        return None
+    if len(words) < UNSUPPORTED_MIN_WORDS or _ours_score(text) >= 2:
+        return None  # too short to tell, or clearly one of ours (script, function words, letters)
     top = _lingua().compute_language_confidence_values(text)
     if not top:
         return None

@@ -178,6 +178,18 @@ def test_our_languages_are_never_called_unsupported() -> None:
         assert unsupported_language(case["question"]) is None, case["id"]
 
 
+@pytest.mark.parametrize(
+    "message",
+    [
+        "ana 3ayez a3raf el madrasa ma2bletsh ebni leh, 7aga gharība",  # Arabic in Latin letters (Arabizi)
+        "syn ne khodyt do shkoly vzhe misiats, shcho meni robyty koly shkola mene ne chuie",  # Ukrainian, Latin
+        "My son is in the 2nd grade and the 3rd school says no, what now?",  # ordinals are not Arabizi
+    ],
+)
+def test_our_languages_typed_in_latin_letters_are_not_called_unsupported(message: str) -> None:
+    assert unsupported_language(message) is None
+
+
 def test_a_parent_in_another_language_is_told_which_languages_we_speak(service: Any) -> None:
     answer = service.ask("¿Qué es un TLV y quién decide sobre mi hijo?", audit=False).answer
     assert answer.outcome == "clarify" and answer.citations == []
