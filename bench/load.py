@@ -137,6 +137,8 @@ def main() -> int:
             "OUDERWIJZER_SERVER__ANSWER_CACHE_SIZE": "0"
             if args.no_cache
             else os.environ.get("OUDERWIJZER_SERVER__ANSWER_CACHE_SIZE", "256"),
+            # --no-cache: every answer computed from scratch, its embeddings too (the questions repeat).
+            "OUDERWIJZER_EMBEDDER__QUERY_CACHE": "0" if args.no_cache else "2048",
             "HF_HUB_OFFLINE": "1",
         }
         proc = subprocess.Popen(

@@ -267,6 +267,8 @@ def run_eval(
         service.ask("warm-up vraag over passend onderwijs", retriever="naive", audit=False)
     results = []
     for case in cases:
+        # Every case pays for its own embeddings: latency must not depend on which run came before.
+        service.embedder.clear_cache()
         result = service.ask(case.question, retriever=retriever, channel="eval", audit=False)
         cr = evaluate_case(case, result)
         results.append(cr)

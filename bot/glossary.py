@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from dataclasses import dataclass, field
+from functools import lru_cache
 from pathlib import Path
 
 import yaml
@@ -35,8 +36,11 @@ class Term:
         return self.explanation if lang == "nl" else (self.explanation_en or self.explanation)
 
 
+@lru_cache(maxsize=8192)
 def fold(text: str) -> str:
-    """Lower case without accents and with plain apostrophes: how variants are compared."""
+    """Lower case without accents and with plain apostrophes: how variants are compared.
+
+    Cached: one answer folds the same passage sentences for the glossary, the analyzer and the quotes."""
     text = unicodedata.normalize("NFKD", text.lower().replace("’", "'"))
     return "".join(c for c in text if not unicodedata.combining(c))
 
@@ -65,6 +69,8 @@ class Glossary:
             foreign = [v for vs in term.other_languages.values() for v in vs if len(v.strip()) >= 4]
             foreign_rx = re.compile("|".join(_raw_pattern(v) for v in foreign) or r"(?!x)x")
             self._matchers.append((term, own_rx, foreign_rx))
+        # One message is looked up several times per answer (query, evidence, next steps).
+        self._find_cached = lru_cache(maxsize=2048)(self._find)
 
     @classmethod
     def load(cls, path: Path) -> Glossary:
@@ -99,13 +105,16 @@ class Glossary:
 
     def find(self, text: str, *, foreign: bool = True) -> list[Term]:
         """Terms that ``text`` mentions, by any variant (and words in other languages if ``foreign``)."""
+        return list(self._find_cached(text, foreign))
+
+    def _find(self, text: str, foreign: bool) -> tuple[Term, ...]:
         folded = fold(text)
         lowered = text.lower().replace("’", "'")
         found = []
         for term, own_rx, foreign_rx in self._matchers:
             if own_rx.search(folded) or (foreign and foreign_rx.search(lowered)):
                 found.append(term)
-        return found
+        return tuple(found)
 
     def expansion(self, text: str) -> list[str]:
         """Words to add to a search for ``text``: the full name and related words of every term it mentions."""

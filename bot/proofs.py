@@ -43,6 +43,32 @@ def measure_proofs(
     return out
 
 
+def retrieved_proof(
+    unit_claim: str,
+    answer: str,
+    passages: list[Passage],
+    *,
+    analyzer: Analyzer,
+    idf: Callable[[str], float],
+    min_support: float,
+) -> Proof | None:
+    """For a unit without curated evidence: the quotable sentence of the best five retrieved documents
+    that supports its answer most. Both ways: the quote's rare words must be in the unit
+    (``min_support``), and the quote must say a good part of what the answer sentence says (half of it)."""
+    best: Proof | None = None
+    r = rules()
+    for p in [p for p in passages if p.meta.kind == "document"][:5]:
+        for sentence in sentences(p.chunk.text, p.chunk.heading_path):
+            if not quotable(sentence, r):
+                continue
+            score = support(sentence, unit_claim, analyzer=analyzer, idf=idf)
+            if score < min_support or support(answer, sentence, analyzer=analyzer, idf=idf) < min_support / 2:
+                continue
+            if best is None or score > best.support:
+                best = Proof(passage=p, sentence=sentence, support=round(score, 3))
+    return best
+
+
 def fallback_sentence(
     ask: Ask, passages: list[Passage], *, analyzer: Analyzer, idf: Callable[[str], float]
 ) -> Proof | None:

@@ -43,6 +43,11 @@ class Analyzer:
 
     def __init__(self) -> None:
         self._stemmer = Stemmer.Stemmer("dutch")
+        # Passage sentences are analysed again for every answer that retrieves them: keep recent ones.
+        self._terms: dict[str, tuple[str, ...]] = {}
+
+    #: Texts whose terms are remembered (FIFO; a few MB at most).
+    TERMS_CACHE = 20000
 
     def words(self, text: str) -> list[str]:
         """Folded word tokens without stop words (not stemmed)."""
@@ -51,7 +56,13 @@ class Analyzer:
 
     def terms(self, text: str) -> list[str]:
         """Stemmed tokens for BM25."""
-        return self._stemmer.stemWords(self.words(text))
+        known = self._terms.get(text)
+        if known is None:
+            known = tuple(self._stemmer.stemWords(self.words(text)))
+            if len(self._terms) >= self.TERMS_CACHE:
+                self._terms.pop(next(iter(self._terms)))
+            self._terms[text] = known
+        return list(known)
 
     def stem(self, word: str) -> str:
         """The stem of one folded word."""

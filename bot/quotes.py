@@ -70,19 +70,27 @@ def quotable(sentence: str, r: QuoteRules | None = None) -> bool:
         return False
     if r.intention.search(fold(s)):
         return False
-    # A sentence cut off at a chunk edge (no closing punctuation, or an open bracket) is a fragment.
-    return s.count("(") == s.count(")") and bool(re.search(r"[.!?:;)”\"']$", s))
+    # A question proves nothing; a sentence cut off at a chunk edge (no closing punctuation, or an open
+    # bracket) is a fragment.
+    if s.rstrip("”\"' ").endswith("?"):
+        return False
+    return s.count("(") == s.count(")") and bool(re.search(r"[.!:;)”\"']$", s))
 
 
 def sentences(text: str, headings: Sequence[str] = ()) -> list[str]:
     """The sentences of a passage, list items and lines apart, headings stripped."""
+    return list(_sentences(text, tuple(headings)))
+
+
+@lru_cache(maxsize=4096)
+def _sentences(text: str, headings: tuple[str, ...]) -> tuple[str, ...]:
     out = []
     for line in text.split("\n"):
         for start, end in split_sentences(line):
             s = re.sub(r"\s+", " ", line[start:end]).strip().lstrip("•").strip()
             if s:
                 out.append(strip_heading(s, headings))
-    return out
+    return tuple(out)
 
 
 def support(quote: str, claim: str, *, analyzer: Analyzer, idf: Callable[[str], float]) -> float:

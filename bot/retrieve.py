@@ -13,6 +13,7 @@ console). Modes: ``dense``, ``bm25``, ``hybrid``. (The ``naive`` baseline lives 
 
 from __future__ import annotations
 
+import itertools
 import json
 import logging
 import re
@@ -79,6 +80,7 @@ class Retriever:
         questions = [sc for sc in stored if sc.meta.kind == "question"]
         self.chunks: list[StoredChunk] = [sc for sc in stored if sc.meta.kind in ("document", "unit")]
         self.by_id: dict[str, int] = {sc.chunk.id: i for i, sc in enumerate(self.chunks)}
+        self._kinds = [sc.meta.kind for sc in self.chunks]
         corpus_terms = [analyzer.terms(contextual_text(sc.chunk, sc.meta)) for sc in self.chunks]
         self._df: Counter[str] = Counter(t for terms in corpus_terms for t in set(terms))
         self._bm25 = bm25s.BM25()
@@ -122,6 +124,10 @@ class Retriever:
             sums[self._unit_row[uid]] += vec
         self.centroids = sums / np.maximum(np.linalg.norm(sums, axis=1, keepdims=True), 1e-9)
         self._question_row = np.array([self._unit_row[u] for u in self.question_unit], dtype=np.int64)
+        self._question_order = np.argsort(self._question_row, kind="stable")
+        grouped = self._question_row[self._question_order]
+        self._group_starts = np.flatnonzero(np.r_[True, grouped[1:] != grouped[:-1]]) if len(grouped) else grouped
+        self._group_units = grouped[self._group_starts] if len(grouped) else grouped
         unit_vectors = store.vectors(info, kind="unit") if units else {}
         self.unit_vectors = np.zeros((len(self.unit_ids), dim), np.float32)
         for uid, idx in self.unit_chunk.items():
@@ -131,6 +137,24 @@ class Retriever:
         offtopic = store.vectors(info, kind="offtopic")
         self.offtopic_vectors = np.stack(list(offtopic.values())) if offtopic else np.zeros((0, dim), np.float32)
         self.proofs: dict[str, list[Proof]] = {uid: self._resolve(u) for uid, u in self.units.items()}
+        self._unit_questions: dict[str, list[int]] = {}
+        for i, uid in enumerate(self.question_unit):
+            self._unit_questions.setdefault(uid, []).append(i)
+        # Small indexes are searched in memory: one matrix product beats a round trip to Chroma (13 ms per
+        # query in bench/profile_answer.py). Above the limit Chroma's HNSW index does the work.
+        self.passage_vectors: np.ndarray | None = None
+        self._kind_rows: dict[str, np.ndarray] = {}
+        if self.chunks and len(self.chunks) <= settings.memory_search_limit:
+            found = {**store.vectors(info, kind="document"), **unit_vectors}
+            if all(sc.chunk.id in found for sc in self.chunks):
+                self.passage_vectors = np.stack([found[sc.chunk.id] for sc in self.chunks])
+                kinds = np.array([sc.meta.kind for sc in self.chunks])
+                self._kind_rows = {k: np.flatnonzero(kinds == k) for k in ("document", "unit")}
+
+    @property
+    def in_memory(self) -> bool:
+        """Dense search runs on vectors held in memory, so answers do not need the store."""
+        return self.passage_vectors is not None
 
     # ----- unit evidence ------------------------------------------------------------------------
     def _resolve(self, unit: Unit) -> list[Proof]:
@@ -162,6 +186,11 @@ class Retriever:
         if vector is None:
             vector = self.embedder.query(query.dense_text)
         pool = self._pool_sizes.get(kind, 0) if kind else self._pool_sizes[None]
+        if self.passage_vectors is not None:
+            rows = self._kind_rows[kind] if kind else np.arange(len(self.chunks))
+            sims = self.passage_vectors[rows] @ vector
+            top = np.argsort(-sims)[: min(n, pool)]
+            return [(int(rows[t]), float(sims[t])) for t in top]
         where = {"kind": kind} if kind else {"kind": {"$in": ["document", "unit"]}}
         hits = self.store.search(vector, min(n, pool), self.info, where=where) if pool else []
         return [(self.by_id[cid], sim) for cid, sim in hits if cid in self.by_id]
@@ -173,7 +202,8 @@ class Retriever:
         if ranked is None:
             ranked = self._bm25_all(query.bm25_terms)
         if kind:
-            ranked = [(i, s) for i, s in ranked if self.chunks[i].meta.kind == kind]
+            kinds = self._kinds
+            return list(itertools.islice(((i, s) for i, s in ranked if kinds[i] == kind), n))
         return ranked[:n]
 
     def _bm25_all(self, terms: list[str]) -> list[tuple[int, float]]:
@@ -231,8 +261,10 @@ class Retriever:
                               ranks={"q_bm25": r}) for r, (uid, sc) in enumerate(ranked, start=1)]
         q_sims = self.question_vectors @ vector
         w = self.settings
+        # Questions are grouped by unit (see __init__), so the closest one per unit is one reduceat
+        # (np.maximum.at was 10 ms per ask in bench/profile_answer.py).
         nearest = np.full(len(self.unit_ids), -1.0, np.float32)
-        np.maximum.at(nearest, self._question_row, q_sims)
+        nearest[self._group_units] = np.maximum.reduceat(q_sims[self._question_order], self._group_starts)
         dense = (w.unit_centroid_weight * (self.centroids @ vector) + w.unit_question_weight * nearest
                  + w.unit_text_weight * (self.unit_vectors @ vector))
         if mode == "hybrid" and lexical and w.unit_lexical_weight > 0:
@@ -244,7 +276,7 @@ class Retriever:
         out = []
         for rank, row in enumerate(np.argsort(-dense)[:limit], start=1):
             uid = self.unit_ids[int(row)]
-            own = [i for i, u in enumerate(self.question_unit) if u == uid]
+            own = self._unit_questions.get(uid, [])
             nearest = max(own, key=lambda i: q_sims[i]) if own else None
             out.append(UnitMatch(
                 unit=self.units[uid], score=float(dense[row]), similarity=float(dense[row]),

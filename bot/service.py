@@ -43,7 +43,7 @@ from bot.intents import Referrals, asks_for_contact, is_privacy_lookup, is_vague
 from bot.language import detect_language, normalise_language, unsupported_language
 from bot.models import Answer, Citation, Passage, Step
 from bot.next_steps import DiplomaRoutes, Ladder, situation_of
-from bot.proofs import fallback_sentence, measure_proofs, rank_passages
+from bot.proofs import fallback_sentence, measure_proofs, rank_passages, retrieved_proof
 from bot.query import Analyzer, Query, QueryBuilder
 from bot.retrieve import Retriever, UnitMatch
 from bot.safety.commands import PATTERNS_FILE, model_path
@@ -148,7 +148,16 @@ class Service:
         with self._lock:
             if self._retriever is not None and time.monotonic() - self._checked_at < RELOAD_CHECK_SECONDS:
                 return self._retriever
-            info = self.store.require(chunker=chunker_fingerprint(self.settings.chunking))
+            try:
+                info = self.store.require(chunker=chunker_fingerprint(self.settings.chunking))
+            except StoreUnavailable:
+                # An index held in memory keeps answering while the store is away; a swap waits for it.
+                if self._retriever is None or not self._retriever.in_memory:
+                    raise
+                log.warning("store unavailable: answering from the index in memory (%s)",
+                            self._retriever.info.collection)
+                self._checked_at = time.monotonic()
+                return self._retriever
             if self._retriever is None or self._retriever.info.collection != info.collection:
                 self._load(info)
             self._checked_at = time.monotonic()
@@ -178,14 +187,22 @@ class Service:
         _ = retriever.chunks
 
     def ready(self) -> bool:
-        """True when the store answers and the index is loaded (for /readyz)."""
+        """True when questions can be answered: the index is loaded and searched in memory, or the store
+        answers (for /readyz; ``store_up`` says whether the store itself is reachable)."""
         try:
-            self.retriever()
-            return self.store.heartbeat()
+            retriever = self.retriever()
+            return retriever.in_memory or self.store.heartbeat()
         except (IndexMissing, StoreUnavailable):
             return False
         except Exception:
             log.warning("readiness check failed", exc_info=True)
+            return False
+
+    def store_up(self) -> bool:
+        """Whether the vector store answers now (ingest and index swaps need it; answers may not)."""
+        try:
+            return self.store.heartbeat()
+        except Exception:
             return False
 
     def _idf(self, term: str) -> float:
@@ -412,7 +429,14 @@ class Service:
             best = matches[0] if matches else None
             if evidence_mod.unit_answers(best, s, mode=mode):
                 assert best is not None
-                answers.append(AskAnswer(ask=ask, match=best, proofs=self._proofs.get(best.unit.id, [])))
+                proofs = self._proofs.get(best.unit.id, [])
+                if not proofs:
+                    t = best.unit.texts["nl"]
+                    found = retrieved_proof(" ".join([t.question, t.answer, *t.support]), t.answer, passages,
+                                            analyzer=self.analyzer, idf=self._idf,
+                                            min_support=s.min_retrieved_quote_support)
+                    proofs = [found] if found else []
+                answers.append(AskAnswer(ask=ask, match=best, proofs=proofs))
             else:
                 fallback = (
                     fallback_sentence(ask, passages, analyzer=self.analyzer, idf=self._idf)

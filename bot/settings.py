@@ -52,6 +52,10 @@ class EmbedderSettings(_Section):
     passage_prefix: str = Field("", description="Text put before a passage (sentence-transformers).")
     batch_size: int = Field(32, ge=1, le=1024, description="Passages per embedding call.")
     threads: int = Field(2, ge=1, le=64, description="CPU threads for the embedder.")
+    blas_threads: int = Field(
+        1, ge=0, le=64, description="NumPy BLAS threads (0 = library default); 1 keeps them off the model's cores."
+    )
+    query_cache: int = Field(2048, ge=0, le=1_000_000, description="Recent query embeddings kept in memory (0 = off).")
 
 
 class ChunkingSettings(_Section):
@@ -86,6 +90,9 @@ class RetrievalSettings(_Section):
     rrf_k: int = Field(60, ge=1, le=1000, description="Reciprocal rank fusion constant.")
     dense_weight: float = Field(1.0, ge=0, le=10, description="Weight of the dense ranking.")
     bm25_weight: float = Field(1.0, ge=0, le=10, description="Weight of the BM25 ranking.")
+    memory_search_limit: int = Field(
+        50000, ge=0, le=10_000_000, description="Up to this many passages are searched in memory, above it by Chroma."
+    )
     history_turns: int = Field(2, ge=0, le=10, description="Earlier questions used for follow-ups.")
     ask_topic_weight: float = Field(1.0, ge=0, le=5, description="Units: weight of the whole message next to each ask.")
     unit_centroid_weight: float = Field(1.0, ge=0, le=5, description="Units: weight of the question bank's centre.")
@@ -121,6 +128,9 @@ class AnswerSettings(_Section):
         ge=0,
         le=1,
         description="A source sentence is quoted under a unit from this similarity to the unit's answer.",
+    )
+    min_retrieved_quote_support: float = Field(
+        0.7, ge=0, le=1, description="Retrieved source sentence quoted under a unit without evidence from this support."
     )
     max_support: int = Field(2, ge=0, le=3, description="Supporting sentences after the answer sentence (one ask).")
     quote_chars: int = Field(320, ge=80, le=2000, description="Longest quote per citation.")

@@ -20,13 +20,11 @@ from collections.abc import Sequence
 from functools import lru_cache
 
 import numpy as np
+import threadpoolctl
 from langchain_core.embeddings import Embeddings
 
 from bot.errors import ConfigError
 from bot.settings import EmbedderSettings
-
-#: Query embeddings kept in memory (recent message parts; about 1.5 KB each).
-QUERY_CACHE_SIZE = 2048
 
 
 class Embedder(Embeddings):
@@ -40,6 +38,7 @@ class Embedder(Embeddings):
         self._model: object | None = None
         self._cache: OrderedDict[str, np.ndarray] = OrderedDict()
         self._cache_lock = threading.Lock()
+        self.cache_size = 2048  # recent query embeddings kept (about 1.5 KB each); embedder.query_cache
 
     def clear_cache(self) -> None:
         """Forget the remembered query embeddings (benchmarks measure every embedding)."""
@@ -51,6 +50,8 @@ class Embedder(Embeddings):
         and by retrieval, and its sentences are often its asks, so each text is embedded once."""
         if not texts:
             return np.zeros((0, self.dim), np.float32)
+        if self.cache_size <= 0:
+            return self.queries(list(texts))
         with self._cache_lock:
             known = {t: self._cache[t] for t in texts if t in self._cache}
             for t in known:
@@ -62,7 +63,7 @@ class Embedder(Embeddings):
                 for t, v in zip(missing, fresh, strict=True):
                     known[t] = v
                     self._cache[t] = v
-                while len(self._cache) > QUERY_CACHE_SIZE:
+                while len(self._cache) > self.cache_size:
                     self._cache.popitem(last=False)
         return np.stack([known[t] for t in texts])
 
@@ -230,7 +231,7 @@ def _cached(backend: str, model: str, query_prefix: str, passage_prefix: str, ba
 
 def make_embedder(settings: EmbedderSettings) -> Embedder:
     """The embedder for these settings; the same object (and loaded model) for the same settings."""
-    return _cached(
+    embedder = _cached(
         settings.backend,
         settings.model,
         settings.query_prefix,
@@ -238,3 +239,10 @@ def make_embedder(settings: EmbedderSettings) -> Embedder:
         settings.batch_size,
         settings.threads,
     )
+    embedder.cache_size = settings.query_cache
+    if settings.blas_threads:
+        # The small matrix products around the model (safety margins, unit matching, in-memory search)
+        # left OpenBLAS threads spinning against the model's own threads: one answer took 274 ms with the
+        # library default and 129 ms with one BLAS thread (bench/profile_answer.py, 2 cores).
+        threadpoolctl.threadpool_limits(limits=settings.blas_threads, user_api="blas")
+    return embedder

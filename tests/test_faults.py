@@ -22,17 +22,24 @@ from tests.conftest import ChromaServer, free_port, make_settings
 
 
 @pytest.mark.server
-def test_chroma_server_down_then_back(tmp_path: Path, small_knowledge: Path, chroma_server: ChromaServer) -> None:
+@pytest.mark.parametrize("in_memory", [True, False], ids=["index-in-memory", "search-in-chroma"])
+def test_chroma_server_down_then_back(
+    tmp_path: Path, small_knowledge: Path, chroma_server: ChromaServer, in_memory: bool
+) -> None:
+    """In memory (the default for indexes up to ``retrieval.memory_search_limit`` passages) the loaded index
+    keeps answering while Chroma is away; searched in Chroma, a parent gets a clear 503, never a hang.
+    Both recover by themselves when the server is back."""
     settings = make_settings(
         tmp_path,
         knowledge=small_knowledge,
         store={"mode": "http", "host": "127.0.0.1", "port": chroma_server.port, "timeout_seconds": 2.0},
+        retrieval={"memory_search_limit": 50000 if in_memory else 0},
     )
     ingest(settings)
     service = Service(settings)
     service.warm_up()
     with TestClient(create_app(settings, service)) as client:
-        assert client.get("/readyz").status_code == 200
+        assert client.get("/readyz").json() == {"ready": True, "reason": None, "store": "ok"}
         # Two documents and no answer units: the core may answer from a passage or refuse and say who helps;
         # what matters here is a 200 with the same behaviour before the outage and after it.
         ok = client.post("/api/ask", json={"question": "wat is zorgplicht eigenlijk?"})
@@ -41,17 +48,26 @@ def test_chroma_server_down_then_back(tmp_path: Path, small_knowledge: Path, chr
         chroma_server.stop()
         started = time.monotonic()
         ready = client.get("/readyz")
-        assert ready.status_code == 503 and ready.json()["ready"] is False
         down = client.post("/api/ask", json={"question": "wat is zorgplicht eigenlijk?", "lang": "en"})
-        assert down.status_code == 503
-        body = down.json()
-        assert body["message"] == text("unavailable", "en")
+        if in_memory:
+            assert ready.status_code == 200 and ready.json()["store"] == "down"
+            assert down.status_code == 200
+            assert down.json()["citations"] == ok.json()["citations"]
+            # Past the reload check the store is asked for a newer index: still answered from memory.
+            service._checked_at = 0.0
+            later = client.post("/api/ask", json={"question": "wat is zorgplicht eigenlijk?"})
+            assert later.status_code == 200 and later.json()["citations"] == ok.json()["citations"]
+        else:
+            assert ready.status_code == 503 and ready.json()["ready"] is False
+            assert ready.json()["reason"] == "store_unavailable"
+            assert down.status_code == 503
+            assert down.json()["message"] == text("unavailable", "en")
         assert "Traceback" not in down.text
         assert time.monotonic() - started < 30, "a dead store must not hang a parent's question"
 
         chroma_server.start()
         deadline = time.monotonic() + 60
-        while time.monotonic() < deadline and client.get("/readyz").status_code != 200:
+        while time.monotonic() < deadline and client.get("/readyz").json().get("store") != "ok":
             time.sleep(0.5)
         recovered_after = time.monotonic() - started
         assert client.get("/readyz").status_code == 200, "recovers by itself"

@@ -411,7 +411,7 @@ def test_readyz_is_503_without_an_index(client: TestClient, service: Any, monkey
     monkeypatch.setattr(service, "retriever", missing)
     r = client.get("/readyz")
     assert r.status_code == 503
-    assert r.json() == {"ready": False, "reason": "index_missing"}
+    assert r.json() == {"ready": False, "reason": "index_missing", "store": "ok"}
 
 
 # ----- staff console ----------------------------------------------------------------------------------------

@@ -36,7 +36,11 @@ WHOLE_MESSAGE_CHARS = 400
 
 
 def windows(text: str) -> list[str]:
-    """The parts of a message that are embedded: sentences (short ones joined), plus the whole if short."""
+    """The parts of a message that are embedded: its sentences (short ones joined), so one alarming
+    sentence buried in a long school question still stands out, plus the whole if short.
+
+    Scoring a short message only whole was tried for speed and dropped: a trailing "what do I do??"
+    pulled a knife-in-the-bathroom message (dev-034) under the threshold."""
     text = text.strip()
     if not text:
         return []
@@ -112,10 +116,14 @@ class Reference:
     crisis: np.ndarray  # (n,) bool
     weight: float
 
+    def __post_init__(self) -> None:
+        # Split once: two contiguous matrices, no masking per message.
+        object.__setattr__(self, "_alarming", np.ascontiguousarray(self.vectors[self.crisis]))
+        object.__setattr__(self, "_calm", np.ascontiguousarray(self.vectors[~self.crisis]))
+
     def margin(self, vectors: np.ndarray) -> np.ndarray:
         """Per window: best cosine to a crisis example minus best cosine to a calm one."""
-        sims = vectors @ self.vectors.T
-        return sims[:, self.crisis].max(axis=1) - sims[:, ~self.crisis].max(axis=1)
+        return (vectors @ self._alarming.T).max(axis=1) - (vectors @ self._calm.T).max(axis=1)  # type: ignore[attr-defined]
 
     @classmethod
     def load(cls, path: Path, weight: float) -> Reference | None:

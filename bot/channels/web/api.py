@@ -196,7 +196,8 @@ async def healthz() -> HealthResponse:
 
 @ops.get("/readyz", response_model=ReadyResponse, responses={503: {"model": ReadyResponse}})
 async def readyz(request: Request) -> Any:
-    """The index is loaded and the store answers: questions can be answered now."""
+    """Questions can be answered now: the index is loaded (searched in memory, or the store answers).
+    ``store`` says whether the vector store is reachable (an ingest needs it)."""
     web: WebState = request.app.state.web
     service = web.service
     if service is None:
@@ -217,5 +218,7 @@ async def readyz(request: Request) -> Any:
 
     reason = await run_in_threadpool(check)
     if reason is not None:
-        return JSONResponse({"ready": False, "reason": reason}, status_code=503)
-    return ReadyResponse(ready=True)
+        store = "down" if reason == "store_unavailable" else "ok"
+        return JSONResponse({"ready": False, "reason": reason, "store": store}, status_code=503)
+    store_up = await run_in_threadpool(service.store_up)
+    return ReadyResponse(ready=True, store="ok" if store_up else "down")

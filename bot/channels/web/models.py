@@ -90,6 +90,7 @@ class ReadyResponse(BaseModel):
 
     ready: bool
     reason: str | None = Field(None, description="Why not: index_missing, store_unavailable or not_ready.")
+    store: str = Field("ok", description="ok, or down: answers come from the index in memory; ingest waits.")
 
 
 # ----- staff console ------------------------------------------------------------------------------
