@@ -3,7 +3,9 @@
 Two indexes live side by side in the active Chroma collection:
 
 - passages: chunks of the source documents and the Dutch text of every answer unit, searched dense
-  (Chroma) and with BM25 over Dutch stems, fused by reciprocal rank fusion;
+  and with BM25 over Dutch stems, fused by reciprocal rank fusion. Dense search runs on the vectors
+  read from Chroma once per index (a matrix product; an outage of the store does not stop answers), or
+  in Chroma itself above ``retrieval.memory_search_limit`` passages;
 - questions: every way parents ask each unit (its question bank), matched question-to-question. Their
   vectors are read from Chroma once per index and compared in memory (a few thousand rows).
 
