@@ -13,9 +13,7 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
 
-import yaml
-
-from bot.errors import ConfigError
+from bot.datafiles import read_entries
 
 
 @dataclass(frozen=True)
@@ -75,16 +73,8 @@ class Glossary:
     @classmethod
     def load(cls, path: Path) -> Glossary:
         """Read ``glossary.yaml``; a missing file gives an empty glossary, a broken one a ConfigError."""
-        if not path.exists():
-            return cls([])
-        try:
-            data = yaml.safe_load(path.read_text(encoding="utf-8")) or []
-        except yaml.YAMLError as exc:
-            raise ConfigError(f"{path.name}: not valid YAML ({exc.__class__.__name__})") from None
         terms: list[Term] = []
-        for i, entry in enumerate(data, start=1):
-            if not isinstance(entry, dict) or not entry.get("term") or not entry.get("explanation"):
-                raise ConfigError(f"{path.name}: entry {i} needs at least 'term' and 'explanation'")
+        for entry in read_entries(path, ("term", "explanation")):
             other = {
                 str(lang): tuple(str(v) for v in values or [])
                 for lang, values in (entry.get("other_languages") or {}).items()

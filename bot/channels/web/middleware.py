@@ -55,8 +55,8 @@ def _lang(scope: Scope) -> str | None:
     return accept_language(Headers(scope=scope).get("accept-language"))
 
 
-class RequestContext:
-    """Request id, access line and request metrics for every HTTP request."""
+class _HttpMiddleware:
+    """Pure ASGI middleware for HTTP requests only; other scopes (lifespan) pass straight through."""
 
     def __init__(self, app: ASGIApp) -> None:
         self.app = app
@@ -65,6 +65,16 @@ class RequestContext:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
+        await self.handle(scope, receive, send)
+
+    async def handle(self, scope: Scope, receive: Receive, send: Send) -> None:
+        raise NotImplementedError
+
+
+class RequestContext(_HttpMiddleware):
+    """Request id, access line and request metrics for every HTTP request."""
+
+    async def handle(self, scope: Scope, receive: Receive, send: Send) -> None:
         token = start_request(uuid.uuid4().hex[:12])
         started = time.perf_counter()
         status = 500
@@ -96,16 +106,10 @@ class RequestContext:
             end_request(token)
 
 
-class SecurityHeaders:
+class SecurityHeaders(_HttpMiddleware):
     """Security and cache headers on every response; any unhandled error becomes a 500 JSON (logged once)."""
 
-    def __init__(self, app: ASGIApp) -> None:
-        self.app = app
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
+    async def handle(self, scope: Scope, receive: Receive, send: Send) -> None:
         path: str = scope["path"]
         started = False
 
@@ -135,7 +139,7 @@ class SecurityHeaders:
             await internal_error(_lang(scope))(scope, receive, send_with_headers)
 
 
-class Cors:
+class Cors(_HttpMiddleware):
     """CORS for the public API: the server's own origin plus ``server.cors_origins``; nobody else.
 
     The console API is same-origin only. A refused preflight gets 403 without any Access-Control header;
@@ -143,7 +147,7 @@ class Cors:
     """
 
     def __init__(self, app: ASGIApp, *, origins: list[str]) -> None:
-        self.app = app
+        super().__init__(app)
         self.origins = {o.rstrip("/") for o in origins}
 
     def allowed(self, origin: str, scope: Scope) -> bool:
@@ -157,10 +161,7 @@ class Cors:
         path: str = scope["path"]
         return origin in self.origins and not path.startswith("/api/console")
 
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
+    async def handle(self, scope: Scope, receive: Receive, send: Send) -> None:
         headers = Headers(scope=scope)
         origin = headers.get("origin")
         if origin is None:

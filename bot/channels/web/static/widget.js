@@ -65,6 +65,17 @@
     return icon;
   }
 
+  // A button that shows only an icon: its label goes to screen readers (aria-label) and to the tooltip.
+  function iconButton(cls, label, pathData, onClick) {
+    var button = el("button", cls);
+    button.type = "button";
+    button.setAttribute("aria-label", label);
+    button.title = label;
+    button.appendChild(svg(pathData));
+    button.addEventListener("click", onClick);
+    return button;
+  }
+
   function safeUrl(value) {
     if (!value || typeof value !== "string") return null;
     try {
@@ -312,18 +323,10 @@
       var head = el("div", "head");
       var h2 = el("h2", "", title);
       h2.id = "ow-title";
-      var restart = el("button", "restart");
-      restart.type = "button";
-      restart.setAttribute("aria-label", t.restartLabel);
-      restart.title = t.restartLabel;
-      restart.appendChild(svg("M12 5V2L7 6l5 4V7a5 5 0 1 1-5 5H5a7 7 0 1 0 7-7z"));
-      restart.addEventListener("click", this.restart.bind(this));
-      var close = el("button", "close");
-      close.type = "button";
-      close.setAttribute("aria-label", t.close);
-      close.title = t.close;
-      close.appendChild(svg("M18.3 5.7a1 1 0 0 0-1.4 0L12 10.6 7.1 5.7a1 1 0 0 0-1.4 1.4l4.9 4.9-4.9 4.9a1 1 0 1 0 1.4 1.4l4.9-4.9 4.9 4.9a1 1 0 0 0 1.4-1.4L13.4 12l4.9-4.9a1 1 0 0 0 0-1.4z"));
-      close.addEventListener("click", this.close.bind(this));
+      var restart = iconButton("restart", t.restartLabel,
+        "M12 5V2L7 6l5 4V7a5 5 0 1 1-5 5H5a7 7 0 1 0 7-7z", this.restart.bind(this));
+      var close = iconButton("close", t.close,
+        "M18.3 5.7a1 1 0 0 0-1.4 0L12 10.6 7.1 5.7a1 1 0 0 0-1.4 1.4l4.9 4.9-4.9 4.9a1 1 0 1 0 1.4 1.4l4.9-4.9 4.9 4.9a1 1 0 0 0 1.4-1.4L13.4 12l4.9-4.9a1 1 0 0 0 0-1.4z", this.close.bind(this));
       head.append(h2, restart, close);
 
       var log = el("div", "log");
