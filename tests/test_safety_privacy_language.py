@@ -194,3 +194,18 @@ def test_a_parent_in_another_language_is_told_which_languages_we_speak(service: 
     answer = service.ask("¿Qué es un TLV y quién decide sobre mi hijo?", audit=False).answer
     assert answer.outcome == "clarify" and answer.citations == []
     assert "Spanish" in answer.text and "Nederlands" in answer.text and "Turkish" in answer.text
+
+
+def test_no_pattern_tries_to_list_whole_phrases_as_alternatives() -> None:
+    # "yasamak ~1 istemi*|yasamak ~1 istemiyo*" reads as three slots, not two phrases, so it never
+    # matched what it was written for; one phrase per line is the syntax.
+    raw = yaml.safe_load((REPO / "bot" / "data" / "safety_patterns.yaml").read_text(encoding="utf-8"))
+    broken = []
+    for category, patterns in raw.items():
+        for pattern in patterns if isinstance(patterns, list) else []:
+            if not isinstance(pattern, str):
+                continue
+            head, _, rest = pattern.partition(" ")
+            if any(f"|{word} ~" in rest for word in head.split("|")):
+                broken.append(f"{category}: {pattern}")
+    assert broken == []
