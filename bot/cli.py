@@ -300,6 +300,10 @@ def cmd_telegram(args: argparse.Namespace, settings: Settings) -> int:
 
 
 # ----- wiring ---------------------------------------------------------------------------------
+#: Long-running commands that log at ``logging.level`` (serve narrows that itself without --verbose).
+SERVERS = ("serve", "telegram")
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser (its help text is the CLI's documentation)."""
     parser = argparse.ArgumentParser(
@@ -375,6 +379,10 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("telegram", help="run the Telegram bot")
     p.set_defaults(func=cmd_telegram)
+    # The tools print their own output; log lines (ours at INFO, libraries' at any level) only on request.
+    for name, command in sub.choices.items():
+        if name not in SERVERS:
+            command.add_argument("--verbose", action="store_true", help="also show informational log lines")
     return parser
 
 
@@ -397,7 +405,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     except OuderwijzerError as exc:
         _err(f"ouderwijzer: {exc}")
         return 2
-    setup_logging(settings.logging.level, json_lines=settings.logging.json)
+    quiet = args.command not in SERVERS and not args.verbose
+    setup_logging("WARNING" if quiet else settings.logging.level, json_lines=settings.logging.json)
     func: Callable[[argparse.Namespace, Settings], int] = args.func
     try:
         return func(args, settings)

@@ -134,6 +134,20 @@ def wants_json(mode: JsonMode, stream: IO[str] | None = None) -> bool:
         return True
 
 
+#: Libraries whose INFO and DEBUG lines are noise for us.
+NOISY = ("httpx", "httpcore", "chromadb", "telegram.ext.Updater", "urllib3", "bm25s")
+
+
+class QuietLibraries(logging.Filter):
+    """Drops the noisy libraries' lines below WARNING at the handler: bm25s sets its own logger to DEBUG
+    when it is imported, which can be after ``setup_logging`` ran."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if record.levelno >= logging.WARNING:
+            return True
+        return not any(record.name == n or record.name.startswith(n + ".") for n in NOISY)
+
+
 def setup_logging(level: str = "INFO", *, json_lines: JsonMode = "auto", stream: IO[str] | None = None) -> None:
     """Configure the root logger (stderr, redacting, text or JSON lines); calling it again reconfigures it."""
     root = logging.getLogger()
@@ -146,5 +160,7 @@ def setup_logging(level: str = "INFO", *, json_lines: JsonMode = "auto", stream:
         root._ouderwijzer = handler  # type: ignore[attr-defined]
     handler.setFormatter(formatter)
     root.setLevel(level)
-    for noisy in ("httpx", "httpcore", "chromadb", "telegram.ext.Updater", "urllib3", "bm25s"):
+    for noisy in NOISY:
         logging.getLogger(noisy).setLevel(logging.WARNING)
+    if not any(isinstance(f, QuietLibraries) for f in handler.filters):
+        handler.addFilter(QuietLibraries())

@@ -56,6 +56,22 @@ def test_every_unit_has_sources_dates_and_enough_ways_of_asking() -> None:
         assert len(u.asked_as) >= 5, u.id
 
 
+# "Dan ..." / "Then ..." only reads right straight after the unit's own question, which the reply does not
+# repeat: a parent who asked something else meets a sentence that starts halfway.
+_SEQUEL = {"dan", "daarna", "daarvoor", "vervolgens", "then", "afterwards", "o", "wtedy", "тоді", "عندها", "عندئذ"}
+
+
+def test_every_unit_answer_stands_alone() -> None:
+    opens_midway = [
+        f"{u.id} [{lang}]: {u.texts[lang].answer[:60]}"
+        for u in UNITS.units
+        for lang in u.texts
+        if u.texts[lang].answer.split()[0].strip(",:").lower() in _SEQUEL
+        or u.texts[lang].answer.lower().startswith(("vraag dan", "o zaman"))
+    ]
+    assert opens_midway == []
+
+
 def test_evidence_quotes_occur_literally_in_their_documents() -> None:
     assert check_evidence(UNITS.units, REPO / "knowledge" / "sources") == []
 

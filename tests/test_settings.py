@@ -98,3 +98,32 @@ def test_cli_config_file_not_found(tmp_path: Path) -> None:
     assert proc.returncode == 2
     assert "config file not found" in proc.stderr
     assert "Traceback" not in proc.stderr
+
+
+def test_library_debug_lines_stay_out_even_when_the_library_turns_its_logger_up() -> None:
+    import io
+    import logging
+
+    from bot.logs import setup_logging
+
+    stream = io.StringIO()
+    setup_logging("INFO", json_lines=False, stream=stream)
+    noisy = logging.getLogger("bm25s")
+    noisy.setLevel(logging.DEBUG)  # what bm25s does to itself when it is imported
+    noisy.debug("Building index from tokens")
+    noisy.warning("a real problem")
+    logging.getLogger("bot.service").info("loaded index")
+    out = stream.getvalue()
+    assert "Building index" not in out
+    assert "a real problem" in out and "loaded index" in out
+    setup_logging("INFO", json_lines=False)
+
+
+def test_cli_tools_print_their_output_without_log_lines_unless_verbose() -> None:
+    from bot.cli import SERVERS, build_parser
+
+    parser = build_parser()
+    assert parser.parse_args(["ask", "vraag"]).verbose is False
+    assert parser.parse_args(["ask", "--verbose", "vraag"]).verbose is True
+    assert parser.parse_args(["eval", "--verbose"]).verbose is True
+    assert set(SERVERS) == {"serve", "telegram"}
