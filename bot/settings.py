@@ -130,7 +130,7 @@ class AnswerSettings(_Section):
         description="A source sentence is quoted under a unit from this similarity to the unit's answer.",
     )
     min_retrieved_quote_support: float = Field(
-        0.7, ge=0, le=1, description="Retrieved source sentence quoted under a unit without evidence from this support."
+        0.5, ge=0, le=1, description="Retrieved source sentence quoted under a unit without evidence from this support."
     )
     max_support: int = Field(2, ge=0, le=3, description="Supporting sentences after the answer sentence (one ask).")
     quote_chars: int = Field(320, ge=80, le=2000, description="Longest quote per citation.")

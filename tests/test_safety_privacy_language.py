@@ -209,3 +209,12 @@ def test_no_pattern_tries_to_list_whole_phrases_as_alternatives() -> None:
             if any(f"|{word} ~" in rest for word in head.split("|")):
                 broken.append(f"{category}: {pattern}")
     assert broken == []
+
+
+def test_windows_keep_a_buried_sentence_alone() -> None:
+    from bot.safety.classifier import windows
+
+    alarm = "Syn zamknął się w łazience i napisał mi, że połknął wszystkie tabletki babci."
+    parts = windows(f"Piszę z samochodu pod szkołą. {alarm} Czy szkoła może go wyrzucić?")
+    assert alarm in parts  # the short lines on both sides do not swallow it
+    assert windows("ik wil dood") == ["ik wil dood"]
