@@ -218,3 +218,20 @@ def test_windows_keep_a_buried_sentence_alone() -> None:
     parts = windows(f"Piszę z samochodu pod szkołą. {alarm} Czy szkoła może go wyrzucić?")
     assert alarm in parts  # the short lines on both sides do not swallow it
     assert windows("ik wil dood") == ["ik wil dood"]
+
+
+@pytest.mark.parametrize(
+    ("message", "fires"),
+    [
+        ("een jongen uit de klas heeft een pistool en dreigt iedereen neer te schieten", True),
+        ("mój brat połknął wszystkie tabletki mamy", True),
+        ("oğlum bir sürü hap yuttu uyanmıyor", True),
+        ("син проковтнув всі таблетки бабусі", True),
+        ("a boy showed my son a gun in his bag", True),
+        ("mijn zoon heeft vanochtend gewoon zijn medicijnen ingenomen", False),
+        ("mag ik een mes mee naar school voor techniek", False),
+        ("komşunun oğlu her gün çok bağırıyor, nasıl yardım edebilirim", False),  # folded "gün" is "gun"
+    ],
+)
+def test_weapon_and_overdose_patterns_in_every_language(check: Any, message: str, fires: bool) -> None:
+    assert check.quick(message) is fires
