@@ -10,14 +10,12 @@ Usage: git worktree add /tmp/before f828cfc
 from __future__ import annotations
 
 import argparse
-import importlib.util
-import sys
 from pathlib import Path
 
 import yaml
+from old_checkout import old_inspect
 
 from bot.safety.commands import load_set
-from bot.safety.detector import SafetyReport
 from bot.safety.evaluate import evaluate, format_report
 from bot.settings import load_settings
 
@@ -28,23 +26,15 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--code", required=True, help="checkout holding bot/safety.py (the old detector)")
     args = parser.parse_args()
-    spec = importlib.util.spec_from_file_location("old_safety", Path(args.code) / "bot" / "safety.py")
-    assert spec and spec.loader
-    old = importlib.util.module_from_spec(spec)
-    sys.modules["old_safety"] = old  # dataclasses look their module up while the class is built
-    spec.loader.exec_module(old)
-
-    def inspect(text: str) -> SafetyReport:
-        return SafetyReport(signal=old.detect_crisis(text), misuse=False)
-
+    inspect = old_inspect(args.code)
     settings = load_settings(None)
     result = evaluate(load_set(settings, "test"), inspect)
     dev = yaml.safe_load((REPO / "knowledge" / "eval" / "dev.yaml").read_text(encoding="utf-8"))
     calm = [c["question"] for c in dev if c.get("expect") != "crisis"]
     crisis = [c["question"] for c in dev if c.get("expect") == "crisis"]
     result.extra_false_alarms = {
-        "dev_false_alarms": sum(old.detect_crisis(q) is not None for q in calm),
-        "dev_crisis_ok": f"{sum(old.detect_crisis(q) is not None for q in crisis)}/{len(crisis)}",
+        "dev_false_alarms": sum(inspect(q).signal is not None for q in calm),
+        "dev_crisis_ok": f"{sum(inspect(q).signal is not None for q in crisis)}/{len(crisis)}",
     }
     print(format_report(result.metrics(), title=f"BEFORE (the phrase-list detector in {args.code}), split 'test'"))
     return 0

@@ -9,15 +9,15 @@ Usage: .venv/bin/python bench/safety_fresh.py knowledge/safety/messages/*-c.yaml
 from __future__ import annotations
 
 import argparse
-import importlib.util
 import shutil
 import sys
 import tempfile
 from pathlib import Path
 
+from old_checkout import old_inspect
+
 from bot.safety.commands import detector
 from bot.safety.dataset import load_messages
-from bot.safety.detector import SafetyReport
 from bot.safety.evaluate import evaluate, format_report
 from bot.settings import load_settings
 
@@ -39,12 +39,7 @@ def main() -> int:
     print(f"# Fresh batch: {', '.join(p.name for p in args.files)} ({len(messages)} messages), committed model")
     print(format_report(evaluate(messages, check.inspect).metrics(), title="now (patterns + classifier)"))
     if args.code:
-        spec = importlib.util.spec_from_file_location("old_safety", Path(args.code) / "bot" / "safety.py")
-        assert spec and spec.loader
-        old = importlib.util.module_from_spec(spec)
-        sys.modules["old_safety"] = old
-        spec.loader.exec_module(old)
-        before = evaluate(messages, lambda text: SafetyReport(signal=old.detect_crisis(text), misuse=False))
+        before = evaluate(messages, old_inspect(args.code))
         print()
         print(format_report(before.metrics(), title=f"before ({args.code}, phrase lists)"))
     return 0

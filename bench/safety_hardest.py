@@ -9,9 +9,8 @@ Usage: git worktree add /tmp/before f828cfc
 from __future__ import annotations
 
 import argparse
-import importlib.util
-import sys
-from pathlib import Path
+
+from old_checkout import old_inspect
 
 from bot.safety.commands import detector, load_set
 from bot.settings import load_settings
@@ -22,12 +21,7 @@ def main() -> int:
     parser.add_argument("--code", required=True, help="checkout holding bot/safety.py (the old detector)")
     parser.add_argument("--per-language", type=int, default=2)
     args = parser.parse_args()
-    spec = importlib.util.spec_from_file_location("old_safety", Path(args.code) / "bot" / "safety.py")
-    assert spec and spec.loader
-    old = importlib.util.module_from_spec(spec)
-    sys.modules["old_safety"] = old  # dataclasses look their module up while the class is built
-    spec.loader.exec_module(old)
-
+    old = old_inspect(args.code)
     settings = load_settings(None)
     check = detector(settings)
     messages = [m for m in load_set(settings, "test") if m.is_crisis]
@@ -36,7 +30,7 @@ def main() -> int:
         report = check.inspect(message.text)
         if report.signal is None:
             missed.append((message, report))
-        elif old.detect_crisis(message.text) is None:
+        elif old(message.text).signal is None:
             caught.append((message, report))
 
     classifier_only = sorted(

@@ -64,8 +64,10 @@ def undeclared(folders: list[str], extras: tuple[str, ...]) -> list[str]:
     providers = importlib.metadata.packages_distributions()
     declared = declared_distributions(extras)
     missing = []
+    # A script imports its siblings by name (bench/safety_before.py: ``from old_checkout import ...``).
+    siblings = {path.stem for folder in folders for path in (ROOT / folder).glob("*.py")}
     for module, where in sorted(imported_top_modules(folders).items()):
-        if module in OUR_PACKAGES or module in sys.stdlib_module_names or module == "__future__":
+        if module in OUR_PACKAGES | siblings or module in sys.stdlib_module_names or module == "__future__":
             continue
         dists = {canonical(d) for d in providers.get(module, [])}
         if not dists:
