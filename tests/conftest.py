@@ -9,8 +9,10 @@ import shutil
 import socket
 import subprocess
 import sys
+import threading
 import time
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -116,6 +118,64 @@ def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return int(s.getsockname()[1])
+
+
+@contextmanager
+def live_app(app: Any, *, limits: Any = None) -> Iterator[str]:
+    """An ASGI app under real uvicorn (our server configuration) in a thread; yields its base URL."""
+    import uvicorn
+
+    from bot.channels.web.server import server_config
+
+    port = free_port()
+    server = uvicorn.Server(server_config(app, host="127.0.0.1", port=port, limits=limits))
+    thread = threading.Thread(target=server.run, name="uvicorn-test", daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 30
+    while not server.started:
+        if time.monotonic() > deadline or not thread.is_alive():
+            raise RuntimeError("uvicorn did not start")
+        time.sleep(0.05)
+    try:
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        server.should_exit = True
+        thread.join(timeout=20)
+
+
+@contextmanager
+def serve_process(settings: Settings, *extra: str) -> Iterator[tuple[subprocess.Popen[str], str]]:
+    """``ouderwijzer serve`` as a real process on ``settings``' index and database; yields the process and
+    its base URL once ``/readyz`` answers 200 (or after 180 s), and kills it if it is still running after."""
+    import httpx
+
+    port = free_port()
+    env = {
+        **{k: v for k, v in os.environ.items() if not k.startswith("OUDERWIJZER_")},
+        "OUDERWIJZER_STORE__PATH": str(settings.store.path),
+        "OUDERWIJZER_PATHS__DATA_DIR": str(settings.paths.data_dir),
+        "OUDERWIJZER_STORAGE__SQLITE_PATH": str(settings.storage.sqlite_path),
+    }
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "bot.cli", "serve", "--host", "127.0.0.1", "--port", str(port), *extra],
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    url = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 180
+        while time.monotonic() < deadline:
+            try:
+                if httpx.get(f"{url}/readyz", timeout=2).status_code == 200:
+                    break
+            except httpx.HTTPError:
+                time.sleep(0.5)
+        yield proc, url
+    finally:
+        if proc.poll() is None:
+            proc.kill()
 
 
 class ChromaServer:

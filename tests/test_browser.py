@@ -6,9 +6,7 @@ go to test-artifacts/ (gitignored) so a person can look at the layout.
 
 from __future__ import annotations
 
-import socket
 import threading
-import time
 from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
@@ -18,6 +16,7 @@ import pytest
 from pydantic import SecretStr
 
 from bot.settings import Settings
+from tests.conftest import free_port, live_app
 
 pytestmark = pytest.mark.browser
 
@@ -37,16 +36,10 @@ ANSWER_TIMEOUT_MS = 90_000
 XSS = '<img src=x onerror="window.__pwned=1">'
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
 @pytest.fixture(scope="module")
 def site_port() -> int:
     """Port of a stand-in school website on localhost (another origin that may embed the widget)."""
-    return _free_port()
+    return free_port()
 
 
 @pytest.fixture(scope="module")
@@ -55,28 +48,13 @@ def base_url(corpus_settings: Settings, service: Any, site_port: int) -> Iterato
     if not CHROMIUM.exists():
         pytest.skip("Chromium is not installed at /usr/bin/chromium (Debian: apt-get install chromium)")
     pytest.importorskip("playwright.sync_api", reason="the playwright package is not installed")
-    import uvicorn
-
     from bot.channels.web import create_app
-    from bot.channels.web.server import server_config
 
-    port = _free_port()
     settings = corpus_settings.model_copy(deep=True)
     settings.staff_token = SecretStr(TOKEN)
     settings.server.cors_origins = [f"http://localhost:{site_port}"]
-    server = uvicorn.Server(server_config(create_app(settings, service), host="127.0.0.1", port=port))
-    thread = threading.Thread(target=server.run, name="uvicorn-test", daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 30
-    while not server.started:
-        if time.monotonic() > deadline or not thread.is_alive():
-            raise RuntimeError("uvicorn did not start")
-        time.sleep(0.05)
-    try:
-        yield f"http://127.0.0.1:{port}"
-    finally:
-        server.should_exit = True
-        thread.join(timeout=15)
+    with live_app(create_app(settings, service)) as url:
+        yield url
 
 
 @pytest.fixture(scope="module")

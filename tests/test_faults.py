@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import os
 import signal
-import subprocess
-import sys
 import time
 from pathlib import Path
 from typing import Any
@@ -18,7 +16,7 @@ from bot.channels.web import create_app
 from bot.service import Service
 from bot.texts import text
 from ingest.pipeline import ingest
-from tests.conftest import ChromaServer, free_port, make_settings
+from tests.conftest import ChromaServer, make_settings, serve_process
 
 
 @pytest.mark.server
@@ -125,34 +123,10 @@ def test_locked_database_still_answers(service: Any, tmp_path: Path, caplog: pyt
 
 @pytest.mark.slow
 def test_sigterm_while_serving_exits_cleanly(corpus_settings: Any) -> None:
-    port = free_port()
-    env = {
-        **{k: v for k, v in os.environ.items() if not k.startswith("OUDERWIJZER_")},
-        "OUDERWIJZER_STORE__PATH": str(corpus_settings.store.path),
-        "OUDERWIJZER_PATHS__DATA_DIR": str(corpus_settings.paths.data_dir),
-        "OUDERWIJZER_STORAGE__SQLITE_PATH": str(corpus_settings.storage.sqlite_path),
-    }
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "bot.cli", "serve", "--host", "127.0.0.1", "--port", str(port)],
-        env=env,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
-    try:
-        deadline = time.monotonic() + 180
-        while time.monotonic() < deadline:
-            try:
-                if httpx.get(f"http://127.0.0.1:{port}/readyz", timeout=2).status_code == 200:
-                    break
-            except httpx.HTTPError:
-                time.sleep(0.5)
-        reply = httpx.post(f"http://127.0.0.1:{port}/api/ask", json={"question": "wat is een tlv?"}, timeout=30)
+    with serve_process(corpus_settings) as (proc, url):
+        reply = httpx.post(f"{url}/api/ask", json={"question": "wat is een tlv?"}, timeout=30)
         assert reply.status_code == 200
         proc.send_signal(signal.SIGTERM)
         _out, err = proc.communicate(timeout=30)
-    finally:
-        if proc.poll() is None:
-            proc.kill()
     assert proc.returncode == 0
     assert "Traceback" not in err

@@ -58,7 +58,7 @@ def test_every_unit_has_sources_dates_and_enough_ways_of_asking() -> None:
 
 # "Dan ..." / "Then ..." only reads right straight after the unit's own question, which the reply does not
 # repeat: a parent who asked something else meets a sentence that starts halfway.
-_SEQUEL = {"dan", "daarna", "daarvoor", "vervolgens", "then", "afterwards", "o", "wtedy", "тоді", "عندها", "عندئذ"}
+_SEQUEL = {"dan", "daarna", "daarvoor", "vervolgens", "then", "afterwards", "wtedy", "тоді", "عندها", "عندئذ"}
 
 
 def test_every_unit_answer_stands_alone() -> None:

@@ -29,18 +29,16 @@ from typing import Any
 
 import httpx
 import pytest
-import uvicorn
 from fastapi.testclient import TestClient
 
 from bot.channels.web import create_app
 from bot.channels.web.deps import WebLimits
 from bot.channels.web.gate import AnswerGate, Refused
 from bot.channels.web.pages import TEXTS_MARKER, WIDGET_TEXTS
-from bot.channels.web.server import server_config
 from bot.logs import setup_logging
 from bot.settings import Settings
 from bot.texts import LANGUAGES, text
-from tests.conftest import REPO, free_port
+from tests.conftest import REPO, live_app, serve_process
 from tests.test_web_api import STAFF, TOKEN, assert_error, settings_variant
 
 STATIC = REPO / "bot" / "channels" / "web" / "static"
@@ -51,25 +49,6 @@ def client(corpus_settings: Settings, service: Any) -> Iterator[TestClient]:
     settings = settings_variant(corpus_settings, rate_limit_per_minute=10_000)
     with TestClient(create_app(settings, service)) as c:
         yield c
-
-
-@contextmanager
-def live(app: Any, *, limits: WebLimits | None = None) -> Iterator[str]:
-    """The app under real uvicorn (our server configuration) in a thread; yields its base URL."""
-    port = free_port()
-    server = uvicorn.Server(server_config(app, host="127.0.0.1", port=port, limits=limits))
-    thread = threading.Thread(target=server.run, name="uvicorn-ops", daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 30
-    while not server.started:
-        if time.monotonic() > deadline or not thread.is_alive():
-            raise RuntimeError("uvicorn did not start")
-        time.sleep(0.05)
-    try:
-        yield f"http://127.0.0.1:{port}"
-    finally:
-        server.should_exit = True
-        thread.join(timeout=20)
 
 
 @contextmanager
@@ -92,7 +71,7 @@ def test_logs_carry_no_client_address_no_query_and_the_answer_id(corpus_settings
     address = "203.0.113.77"
     forwarded = {"X-Forwarded-For": address}
     settings = settings_variant(corpus_settings, rate_limit_per_minute=10_000)
-    with captured_logs() as buffer, live(create_app(settings, service)) as url:
+    with captured_logs() as buffer, live_app(create_app(settings, service)) as url:
         assert httpx.get(f"{url}/healthz?token=geheim-123", headers=forwarded).status_code == 200
         assert (
             httpx.get(f"{url}/api/console/ping", headers={**forwarded, "Authorization": "Bearer x"}).status_code == 401
@@ -327,7 +306,7 @@ def test_a_flooding_client_cannot_starve_another_parent(
             await asyncio.gather(*workers)
         return alone, during, statuses, crisis
 
-    with live(create_app(settings, service, limits=limits), limits=limits) as url:
+    with live_app(create_app(settings, service, limits=limits), limits=limits) as url:
         alone, during, statuses, crisis = asyncio.run(scenario(url))
     print(f"parent alone {alone:.1f} s, during the flood {during:.1f} s; flood: {len(statuses)} requests")
     # Behind the flood's queue the parent would wait 40 x 0.3 s = 12 s more; with fair admission at most
@@ -363,7 +342,7 @@ def test_answers_in_flight_per_client_are_capped_but_a_crisis_is_answered(
             release.set()
             return [over, crisis, *(await asyncio.gather(*held_back))]
 
-    with live(create_app(settings, service)) as url:
+    with live_app(create_app(settings, service)) as url:
         over, crisis, *first = asyncio.run(scenario(url))
     body = assert_error(over, 429, "busy")
     assert body["message"] == text("web_one_at_a_time", "nl")
@@ -426,7 +405,7 @@ def test_a_full_queue_is_503_in_the_parents_language(
             await busy
             return refused
 
-    with live(create_app(settings, service, limits=limits)) as url:
+    with live_app(create_app(settings, service, limits=limits)) as url:
         refused = asyncio.run(scenario(url))
     body = assert_error(refused, 503, "busy")
     assert body["message"] == text("web_busy", "en")
@@ -526,7 +505,7 @@ def _read_until_closed(sock: socket.socket, timeout: float) -> bytes:
 
 def test_slow_clients_are_cut_off(corpus_settings: Settings, service: Any) -> None:
     limits = WebLimits(header_timeout_seconds=1.0, body_timeout_seconds=1.0, keep_alive_seconds=1)
-    with live(create_app(settings_variant(corpus_settings), service, limits=limits), limits=limits) as url:
+    with live_app(create_app(settings_variant(corpus_settings), service, limits=limits), limits=limits) as url:
         port = int(url.rsplit(":", 1)[1])
         # Half a request head, then nothing: closed after the head deadline (not held open forever).
         with socket.create_connection(("127.0.0.1", port)) as sock:
@@ -555,36 +534,10 @@ def test_slow_clients_are_cut_off(corpus_settings: Settings, service: Any) -> No
 
 # ----- the serve command ------------------------------------------------------------------------------------
 def _serve(corpus_settings: Settings, *extra: str) -> tuple[str, str]:
-    port = free_port()
-    env = {
-        **{k: v for k, v in os.environ.items() if not k.startswith("OUDERWIJZER_")},
-        "OUDERWIJZER_STORE__PATH": str(corpus_settings.store.path),
-        "OUDERWIJZER_PATHS__DATA_DIR": str(corpus_settings.paths.data_dir),
-        "OUDERWIJZER_STORAGE__SQLITE_PATH": str(corpus_settings.storage.sqlite_path),
-    }
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "bot.cli", "serve", "--host", "127.0.0.1", "--port", str(port), *extra],
-        env=env,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
-    try:
-        deadline = time.monotonic() + 180
-        while time.monotonic() < deadline:
-            try:
-                if httpx.get(f"http://127.0.0.1:{port}/readyz", timeout=2).status_code == 200:
-                    break
-            except httpx.HTTPError:
-                time.sleep(0.5)
-        assert httpx.post(
-            f"http://127.0.0.1:{port}/api/ask", json={"question": "wat is een opp?"}, timeout=60
-        ).is_success
+    with serve_process(corpus_settings, *extra) as (proc, url):
+        assert httpx.post(f"{url}/api/ask", json={"question": "wat is een opp?"}, timeout=60).is_success
         proc.send_signal(signal.SIGTERM)
         out, err = proc.communicate(timeout=30)
-    finally:
-        if proc.poll() is None:
-            proc.kill()
     assert proc.returncode == 0, err[-2000:]
     return out, err
 
