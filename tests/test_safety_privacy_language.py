@@ -235,3 +235,22 @@ def test_windows_keep_a_buried_sentence_alone() -> None:
 )
 def test_weapon_and_overdose_patterns_in_every_language(check: Any, message: str, fires: bool) -> None:
     assert check.quick(message) is fires
+
+
+@pytest.mark.parametrize(
+    ("message", "fires"),
+    [
+        ("kızım dün gece keşke uyusam da hiç uyanmasam dedi", True),
+        ("chciałabym zasnąć i się nie obudzić", True),
+        ("хочу заснути і не прокинутися", True),
+        ("хочется уснуть и не проснуться", True),
+        ("أتمنى أنام وما أصحى", True),
+        ("oğlum sabah uyanmakta zorlanıyor, okula geç kalıyor", False),
+        ("syn nie może zasnąć, a rano nie chce się obudzić do szkoły", False),
+        ("сын не хочет просыпаться в школу", False),
+        ("ابني بينام متأخر وما بيصحى للمدرسة", False),
+    ],
+)
+def test_the_wish_to_sleep_and_never_wake_up_in_every_language(check: Any, message: str, fires: bool) -> None:
+    # nl and en had this pattern from the start; a Turkish parent's message in the live server did not fire.
+    assert check.quick(message) is fires
