@@ -19,6 +19,7 @@ from datetime import date
 from bot.asks import Ask, AskPlan
 from bot.glossary import Glossary
 from bot.models import Answer, Citation, GlossaryItem, Passage, Step
+from bot.quotes import excerpt
 from bot.retrieve import UnitMatch
 from bot.safety.detector import CrisisSignal
 from bot.safety.reply import crisis_text
@@ -48,6 +49,7 @@ class Proof:
     passage: Passage
     sentence: str
     support: float
+    focus: str = ""  # the part of the sentence that proves the answer (kept when the quote is cut)
 
 
 @dataclass
@@ -100,7 +102,7 @@ class _Citations:
             checked=unit.checked, sources=list(unit.sources), chunk_id=chunk_id,
         ))
 
-    def passage(self, passage: Passage, quote: str) -> int:
+    def passage(self, passage: Passage, quote: str, focus: str = "") -> int:
         key = f"chunk:{passage.chunk.id}"
         if key in self._by_key:
             n = self._by_key[key]
@@ -111,7 +113,7 @@ class _Citations:
         meta = passage.meta
         return self._add(key, Citation(
             n=0, source_id=meta.id, title=meta.title, publisher=meta.publisher, published=meta.published,
-            url=meta.url, quote=self._clip(quote), kind=meta.kind,
+            url=meta.url, quote=excerpt(quote, focus, self.quote_chars), kind=meta.kind,
             stale=self._stale(meta.published, meta.review_by),
             checked=meta.checked, sources=list(meta.sources), chunk_id=passage.chunk.id,
         ))
@@ -175,7 +177,7 @@ def compose(
             t = unit.text(lang)
             english_used |= lang not in unit.texts and lang != "nl"
             own = cites.unit(unit, unit_chunks.get(unit.id, ""))
-            proof_marks = [cites.passage(p.passage, p.sentence) for p in item.proofs]
+            proof_marks = [cites.passage(p.passage, p.sentence, p.focus) for p in item.proofs]
             lines = [f"{t.answer} {_marks([own, *proof_marks])}"]
             lines += [f"{s} [{own}]" for s in t.support[:max_support]]
             blocks.append("\n".join(lines))

@@ -16,30 +16,51 @@ from bot.compose import Proof, kind_fits
 from bot.evidence import GENERIC
 from bot.models import Passage
 from bot.query import Analyzer
-from bot.quotes import quotable, rules, sentences, strip_heading, support
+from bot.quotes import in_context, quotable, rules, sentences, strip_heading, support
 from bot.retrieve import Ranked, Retriever, UnitMatch
 from bot.settings import RetrievalSettings
+
+MAX_PROOFS = 2  # quotes under one answer sentence
 
 
 def measure_proofs(
     retr: Retriever, *, analyzer: Analyzer, idf: Callable[[str], float], min_support: float
 ) -> dict[str, list[Proof]]:
-    """Per unit, the source sentences its evidence points to that are quotable and support it."""
+    """Per unit, the source sentences its evidence points to that can be quoted and support it.
+
+    The unit's author chose the evidence; what is measured is that the quote says what the unit says:
+    the share of the quote's rare words the unit also uses, for the whole quoted sentence or for the
+    author's own phrase inside it, whichever is higher (a long source sentence often says more than the
+    one point it proves). A list item or a sentence that starts mid-thought is quoted with what it leans
+    on (``in_context``); when that does not read on its own it is not quoted.
+    """
     out: dict[str, list[Proof]] = {}
     r = rules()
     for uid, proofs in retr.proofs.items():
         t = retr.units[uid].texts["nl"]
-        claim = " ".join([t.question, t.answer, *t.support])
+        claim = " ".join([t.question, t.answer, *t.support, t.next_step])
         kept = []
         for proof in proofs:
             sc = retr.chunks[proof.chunk_index]
-            sentence = strip_heading(proof.sentence, sc.chunk.heading_path)
-            if not quotable(sentence, r):
+            around = sentences(sc.chunk.text, sc.chunk.heading_path)
+            quote = in_context(strip_heading(proof.sentence, sc.chunk.heading_path), around, r)
+            if not quote:
                 continue
-            score = support(sentence, claim, analyzer=analyzer, idf=idf)
+            score = max(
+                support(quote, claim, analyzer=analyzer, idf=idf),
+                support(proof.focus, claim, analyzer=analyzer, idf=idf) if proof.focus else 0.0,
+            )
             if score >= min_support:
-                kept.append(Proof(passage=retr.passage(proof.chunk_index), sentence=sentence, support=round(score, 3)))
-        out[uid] = kept
+                kept.append(Proof(passage=retr.passage(proof.chunk_index), sentence=quote,
+                                  support=round(score, 3), focus=proof.focus))
+        # The best quote of each document, at most ``MAX_PROOFS``: more quotes prove nothing more.
+        kept.sort(key=lambda p: -p.support)
+        docs: set[str] = set()
+        out[uid] = []
+        for p in kept:
+            if p.passage.meta.id not in docs and len(out[uid]) < MAX_PROOFS:
+                docs.add(p.passage.meta.id)
+                out[uid].append(p)
     return out
 
 

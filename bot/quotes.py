@@ -77,6 +77,55 @@ def quotable(sentence: str, r: QuoteRules | None = None) -> bool:
     return s.count("(") == s.count(")") and bool(re.search(r"[.!:;)”\"']$", s))
 
 
+def in_context(sentence: str, around: Sequence[str], r: QuoteRules | None = None, *, max_chars: int = 400) -> str:
+    """The sentence as it can be quoted: itself when it reads on its own; otherwise with what it leans on.
+
+    A list item ("wat de extra ondersteuningsbehoeften van de leerling zijn;") gets the line that
+    introduces the list ("In het OPP beschrijft de school:"), other items left out with an ellipsis; a
+    sentence that starts mid-thought ("Dit betekent dat ...") gets the sentence right before it. ``around``
+    holds the sentences of the passage in order. Returns "" when no such quote reads on its own.
+    """
+    r = r or rules()
+    if quotable(sentence, r):
+        return sentence
+    try:
+        i = list(around).index(sentence)
+    except ValueError:
+        return ""
+    item = sentence[:1].islower()
+    for back in range(1, 6 if item else 2):
+        j = i - back
+        if j < 0:
+            break
+        lead = around[j]
+        if item and not lead.rstrip().endswith(":"):
+            if lead[:1].islower():
+                continue  # another item of the same list
+            break
+        joined = f"{lead} {'… ' if back > 1 else ''}{sentence}"
+        return joined if len(joined) <= max_chars and quotable(joined, r) else ""
+    return ""
+
+
+def excerpt(quote: str, focus: str, max_chars: int) -> str:
+    """At most about ``max_chars`` of the quote, keeping its start and the part that proves the answer.
+
+    A long source sentence is cut at its end; when the proving phrase (``focus``) lies beyond the cut,
+    the middle goes instead ("In het primair onderwijs bestaat ... … van de clusters 3 (...) en 4 ...").
+    """
+    if len(quote) <= max_chars:
+        return quote
+    at = quote.lower().find(focus.lower()) if focus else -1
+    if at < 0 or at + len(focus) <= max_chars - 1:
+        return quote[: max_chars - 1].rsplit(" ", 1)[0] + "…"
+    tail = quote[quote.rfind(" ", 0, max(0, at - 20)) + 1 :]
+    room = int(max_chars * 0.6)
+    if len(tail) > room:
+        tail = tail[:room].rsplit(" ", 1)[0] + "…"
+    head = quote[: max(0, max_chars - len(tail) - 3)].rsplit(" ", 1)[0]
+    return f"{head} … {tail}"
+
+
 def sentences(text: str, headings: Sequence[str] = ()) -> list[str]:
     """The sentences of a passage, list items and lines apart, headings stripped."""
     return list(_sentences(text, tuple(headings)))

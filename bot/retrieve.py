@@ -46,6 +46,7 @@ class Proof:
 
     chunk_index: int
     sentence: str
+    focus: str = ""  # the unit's own evidence quote inside the sentence
 
 
 @dataclass
@@ -172,7 +173,7 @@ class Retriever:
                     continue
                 sentence = _sentence_with(body, want)
                 if sentence and not any(p.chunk_index == i and p.sentence == sentence for p in proofs):
-                    proofs.append(Proof(chunk_index=i, sentence=sentence))
+                    proofs.append(Proof(chunk_index=i, sentence=sentence, focus=ev.quote))
                 break
         return proofs
 

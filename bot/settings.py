@@ -124,10 +124,10 @@ class AnswerSettings(_Section):
     min_bm25: float = Field(3.0, ge=0, le=100, description="Off-topic words: least BM25 score of the best passage.")
     off_topic_margin: float = Field(0.03, ge=0, le=0.5, description="Extra similarity a referral topic needs.")
     min_quote_support: float = Field(
-        0.8,
+        0.3,
         ge=0,
         le=1,
-        description="A source sentence is quoted under a unit from this similarity to the unit's answer.",
+        description="A unit's curated evidence is quoted from this support (its whole sentence or its own phrase).",
     )
     min_retrieved_quote_support: float = Field(
         0.5, ge=0, le=1, description="Retrieved source sentence quoted under a unit without evidence from this support."

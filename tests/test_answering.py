@@ -13,7 +13,7 @@ import pytest
 import yaml
 
 from bot.evaluation import METRIC_KEYS, load_cases
-from bot.quotes import quotable
+from bot.quotes import excerpt, in_context, quotable
 from bot.safety.reply import HELP_LINES
 from bot.texts import text
 
@@ -273,3 +273,32 @@ def test_cli_eval_json_has_exactly_the_spec_keys(corpus_settings: Any) -> None:
     # Regression guards at the level reached (not tuning targets): see the closing note for the figures.
     assert data["crisis_ok"] == 1.0
     assert data["recall_at_5"] >= 0.9 and data["key_points_met"] >= 0.8 and data["answer_ok"] >= 0.7
+
+
+def test_a_list_item_is_quoted_with_the_line_that_introduces_it() -> None:
+    around = [
+        "In het OPP beschrijft de school:",
+        "wat de extra ondersteuningsbehoeften van de leerling zijn;",
+        "hoe met extra hulp en begeleiding daarin wordt voorzien;",
+        "en wat de doelen voor die extra hulp en begeleiding zijn.",
+    ]
+    quoted = in_context(around[1], around)
+    assert quoted == "In het OPP beschrijft de school: wat de extra ondersteuningsbehoeften van de leerling zijn;"
+    assert in_context(around[3], around).startswith("In het OPP beschrijft de school: … en wat de doelen")
+    # a sentence that starts mid-thought leans on the one before it, and only that one
+    said = ["Besturen hebben zorgplicht.", "Dit betekent dat de school eerst onderzoekt wat het kind nodig heeft."]
+    assert in_context(said[1], said) == " ".join(said)
+    assert in_context("Dit is zo.", ["Dit is zo."]) == ""
+
+
+def test_a_long_quote_keeps_the_phrase_that_proves_the_answer() -> None:
+    sentence = (
+        "In het primair onderwijs bestaat een samenwerkingsverband uit alle reguliere basisscholen, scholen voor "
+        "speciaal basisonderwijs en de scholen voor speciaal onderwijs binnen een door de overheid bepaald "
+        "gebied, van de clusters 3 (zeer moeilijk lerend en/of langdurig ziek) en 4 (gedragsproblemen)."
+    )
+    focus = "clusters 3 (zeer moeilijk lerend en/of langdurig ziek)"
+    cut = excerpt(sentence, focus, 160)
+    assert focus in cut and cut.startswith("In het primair onderwijs") and len(cut) <= 170
+    assert quotable(cut.rstrip("…") + ".")  # as the dev-set check reads a cut quote
+    assert excerpt("Kort en goed gezegd, zo is het.", focus, 160) == "Kort en goed gezegd, zo is het."
