@@ -169,8 +169,8 @@ def compose(
     for item in answers:
         if item.match is not None:
             unit = item.match.unit
-            # Two asks matched to one unit, or to two units written from the same facts: say it once.
-            if unit.id in seen_units or (unit.facts and set(unit.facts) & shown_facts):
+            # Two asks matched to one unit, or to a unit written from facts already shown: say it once.
+            if unit.id in seen_units or (unit.facts and set(unit.facts) <= shown_facts):
                 continue
             seen_units.add(unit.id)
             shown_facts.update(unit.facts)

@@ -81,6 +81,42 @@ def unit_answers(match: UnitMatch | None, s: AnswerSettings, *, mode: str) -> bo
     return match.similarity >= s.min_question_similarity and match.scope >= s.min_scope_margin
 
 
+def says_again(match: UnitMatch, said: list[UnitMatch]) -> bool:
+    """Would this unit repeat one already in the answer (the same unit, or one written from the same
+    facts and no others)?"""
+    facts = {f for m in said for f in m.unit.facts}
+    if any(m.unit.id == match.unit.id for m in said) or (match.unit.facts and set(match.unit.facts) <= facts):
+        return True
+    # Units written apart (a glossary card and a topic card) can still say the same thing.
+    words = _content_words(match.unit.texts["nl"].answer)
+    return any(
+        len(words & (other := _content_words(m.unit.texts["nl"].answer))) >= SAME_ANSWER * len(words | other)
+        for m in said
+    )
+
+
+SAME_ANSWER = 0.5  # word overlap (Jaccard) from which two answer sentences say the same thing
+
+
+def _content_words(sentence: str) -> set[str]:
+    return {w for w in re.findall(r"\w+", sentence.lower()) if len(w) > 3}
+
+
+def next_unit(matches: list[UnitMatch], said: list[UnitMatch], s: AnswerSettings, *, mode: str) -> UnitMatch | None:
+    """The best unit that answers this ask and says something the answer does not say yet.
+
+    When a message's second ask ("en hoe lang duurt dat?") best matches the unit that already answers
+    its first, the next unit that also answers it is taken instead: a parent who asks two things wants
+    two answers. Only units above the same threshold count, so nothing off the point fills the gap.
+    """
+    if not matches or not unit_answers(matches[0], s, mode=mode):
+        return None
+    for m in matches[:3]:
+        if unit_answers(m, s, mode=mode) and not says_again(m, said):
+            return m
+    return matches[0]  # answered already by what the answer says for another ask
+
+
 def passages_answer(ev: Evidence, s: AnswerSettings, *, on_topic: bool) -> bool:
     """Do the document passages support an answer without a unit? Stricter than a unit match."""
     if on_topic:

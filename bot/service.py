@@ -425,9 +425,11 @@ class Service:
         ev.unit_similarity = max((c[0].similarity for c in candidates if c), default=0.0)
         on_topic = bool(ev.domain_terms) or ev.unit_similarity >= s.min_question_similarity
         answers = []
+        said: list[UnitMatch] = []
         for ask, matches in zip(plan.asks, candidates, strict=True):
-            best = matches[0] if matches else None
-            if evidence_mod.unit_answers(best, s, mode=mode):
+            best = evidence_mod.next_unit(matches, said, s, mode=mode)
+            if best is not None:
+                said.append(best)
                 assert best is not None
                 proofs = self._proofs.get(best.unit.id, [])
                 if not proofs:

@@ -302,3 +302,22 @@ def test_a_long_quote_keeps_the_phrase_that_proves_the_answer() -> None:
     assert focus in cut and cut.startswith("In het primair onderwijs") and len(cut) <= 170
     assert quotable(cut.rstrip("…") + ".")  # as the dev-set check reads a cut quote
     assert excerpt("Kort en goed gezegd, zo is het.", focus, 160) == "Kort en goed gezegd, zo is het."
+
+
+def test_two_asks_that_fit_one_unit_best_still_get_two_answers(service: Any) -> None:
+    # Both asks match the cost unit best; the second must get the unit on how long it takes.
+    result = service.ask(
+        "Wat kost het om naar de geschillencommissie te gaan? En hoe lang duurt het voor er een uitspraak is?",
+        audit=False,
+    )
+    said = result.answer.text.lower()
+    assert result.answer.outcome == "answer"
+    assert "gratis" in said and "10 weken" in said
+    assert len({a.match.unit.id for a in result.asks if a.match}) == 2
+
+
+def test_two_cards_that_say_the_same_thing_are_shown_once(service: Any) -> None:
+    result = service.ask("wat is een ouder- en jeugdsteunpunt en moet elk swv er een hebben?", audit=False)
+    body = result.answer.text
+    assert result.answer.outcome == "answer"
+    assert body.count("onafhankelijk steunpunt") == 1, body
