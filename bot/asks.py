@@ -40,9 +40,14 @@ class Ask:
         return self.question or self.text
 
     @property
+    def leans_on_context(self) -> bool:
+        """A short question after a story ("mag dat zomaar?") is about the story."""
+        return bool(self.context) and len(self.text.split()) < SHORT_ASK_WORDS
+
+    @property
     def search_text(self) -> str:
         """What is matched: the question, with its story when the question alone is short."""
-        if self.context and len(self.text.split()) < SHORT_ASK_WORDS:
+        if self.leans_on_context:
             return f"{self.context} {self.text}".strip()
         return self.text
 

@@ -511,7 +511,9 @@ class Service:
             vec = None
             if whole is not None:
                 own = vectors[ask.text]
-                vec = own + self.settings.retrieval.ask_topic_weight * whole
+                # "klopt dat??" says nothing by itself: a short ask leans on the story around it.
+                w = r.short_ask_topic_weight if ask.leans_on_context else r.ask_topic_weight
+                vec = own + w * whole
                 vec = vec / max(float(np.linalg.norm(vec)), 1e-9)
             candidates.append(retr.match_units(vec, terms, mode=mode))
         s = self.settings.answer
