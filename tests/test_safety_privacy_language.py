@@ -9,6 +9,7 @@ import pytest
 import yaml
 
 from bot.language import SUPPORTED, detect_language, unsupported_language
+from bot.safety.chars import CharHead, fit_char_head, ngram_counts
 from bot.safety.commands import detector, load_set, measure, model_is_current
 from bot.safety.detector import CrisisSignal
 from bot.safety.patterns import compile_pattern, sentences
@@ -36,6 +37,26 @@ def test_the_safety_set_is_broad_and_split_once(corpus_settings: Any) -> None:
 
 def test_the_committed_weights_were_trained_on_todays_train_split(corpus_settings: Any) -> None:
     assert model_is_current(corpus_settings), "run: ouderwijzer safety train"
+
+
+def test_character_ngrams_learn_what_the_embedding_cannot_spell(tmp_path: Any) -> None:
+    # Arabizi and phone-typed Turkish: the n-gram head learns word pieces whatever the spelling.
+    alarming = ["bghit nmout safi", "bghit nmout daba", "kendimi oldurmek istiyorum", "kendimi oldurcem bu gece"]
+    calm = ["wach kayn chi taxi l school", "okul taksisi ne zaman gelir", "kan9ra f school jdida", "ödev çok zor"]
+    head = fit_char_head(alarming + calm, [1] * 4 + [0] * 4, [1.0] * 8, c=10.0)
+    p = head.proba(["ana bghit nmout", "taxi dyal school"])
+    assert p[0] > 0.5 > p[1]
+    head.save(tmp_path / "m-chars.npz")
+    again = CharHead.load(tmp_path / "m-chars.npz")
+    assert again is not None
+    assert abs(float(again.proba(["ana bghit nmout"])[0]) - float(p[0])) < 0.01
+    assert ngram_counts("Ab  c") == ngram_counts("ab c"), "case and spacing do not change the features"
+
+
+def test_the_committed_model_adds_its_character_head(check: Any) -> None:
+    model = check.model
+    assert model.chars is not None and model.char_weight > 0
+    assert model.char_score(["bghit nmout, ma bqitch baghi n3ich"]) > model.char_score(["wach kayn taxi l school?"])
 
 
 def test_held_out_recall_and_false_alarms_do_not_fall_back(corpus_settings: Any, check: Any) -> None:

@@ -25,6 +25,7 @@ from typing import Any
 import numpy as np
 
 from bot.errors import ConfigError
+from bot.safety.chars import CharHead, fit_char_head
 from bot.safety.dataset import CRISIS_LABELS, LABELS, SafetyMessage
 
 MODEL_VERSION = 1
@@ -168,6 +169,8 @@ class SafetyModel:
     calibration: dict[str, Any] = field(default_factory=dict)
     reference: Reference | None = None
     sure_threshold: float = 1.0  # from here the classifier alone is sure enough to leave school questions out
+    chars: CharHead | None = None  # character n-grams: their crisis probability is added at ``char_weight``
+    char_weight: float = 0.0
 
     def score(self, texts: list[str], vectors: np.ndarray) -> WindowScores:
         """Scores of one message from the embeddings of its windows (``texts`` in the same order)."""
@@ -179,7 +182,7 @@ class SafetyModel:
         row = vectors[best : best + 1]
         return WindowScores(
             label_proba={c: float(probs[best, i]) for i, c in enumerate(self.label.classes)},
-            crisis=float(crisis[best]),
+            crisis=float(crisis[best]) + self.char_score(texts),
             misuse=float(probs[:, misuse_col].max()),
             child=float(self.child.proba(row)[0, 1]),
             acute=float(self.acute.proba(row)[0, 1]),
@@ -187,8 +190,17 @@ class SafetyModel:
             window=texts[best],
         )
 
+    def char_score(self, texts: list[str]) -> float:
+        """The weighted character n-gram probability of the most alarming window (0 without that head)."""
+        if self.chars is None or self.char_weight <= 0 or not texts:
+            return 0.0
+        return self.char_weight * float(self.chars.proba(texts).max())
+
     def save(self, path: Path) -> None:
-        """Write the weights as JSON (small, reviewable, no pickle) and the reference rows beside it (npz)."""
+        """Write the weights as JSON (small, reviewable, no pickle), the reference rows and the character
+        n-gram head beside it (npz)."""
+        if self.chars is not None:
+            self.chars.save(chars_path(path))
         if self.reference is not None:
             np.savez_compressed(path.with_suffix(".npz"), vectors=self.reference.vectors.astype(np.float16),
                                 crisis=self.reference.crisis)
@@ -199,6 +211,7 @@ class SafetyModel:
             "threshold": round(self.threshold, 4),
             "knn_weight": self.reference.weight if self.reference is not None else 0.0,
             "sure_threshold": round(self.sure_threshold, 4),
+            "char_weight": self.char_weight,
             "misuse_threshold": round(self.misuse_threshold, 4),
             "calibration": self.calibration,
             "heads": {
@@ -229,12 +242,19 @@ class SafetyModel:
                 calibration=dict(raw.get("calibration") or {}),
                 reference=Reference.load(path.with_suffix(".npz"), float(raw.get("knn_weight", 0.0))),
                 sure_threshold=float(raw.get("sure_threshold", 1.0)),
+                chars=CharHead.load(chars_path(path)),
+                char_weight=float(raw.get("char_weight", 0.0)),
             )
         except FileNotFoundError:
             raise ConfigError(f"safety model not found: {path}; run: ouderwijzer safety train") from None
         except (KeyError, ValueError, TypeError) as exc:
             raise ConfigError(f"safety model {path.name} is unreadable ({exc.__class__.__name__}); "
                               "run: ouderwijzer safety train") from None
+
+
+def chars_path(model_json: Path) -> Path:
+    """Where the character n-gram head of a model is stored (next to ``model.json``)."""
+    return model_json.with_name(f"{model_json.stem}-chars.npz")
 
 
 # ----- training (scikit-learn, only here) ------------------------------------------------------------
@@ -363,6 +383,8 @@ def train_model(
     folds: int = 5,
     max_false_alarms: float = 0.05,
     seed: int = 13,
+    char_weight: float = 0.25,
+    char_c: float = 10.0,
 ) -> SafetyModel:
     """Train on ``messages`` (the train split) and calibrate the thresholds by cross-validation.
 
@@ -377,6 +399,8 @@ def train_model(
         c: inverse regularisation strength of the heads.
         folds: cross-validation folds (by message) for the out-of-fold scores the thresholds come from.
         max_false_alarms: largest share of out-of-fold calm messages allowed to fire (both layers).
+        char_weight: weight of the character n-gram probability added to the embedding score (0: off).
+        char_c: inverse regularisation strength of the character n-gram head.
     """
     items = embed_messages(messages, embed)
     extra = [v for text in ordinary for v in np.asarray(embed(windows(text)), dtype=np.float32)]
@@ -386,6 +410,7 @@ def train_model(
     fold_of[order] = np.arange(len(items)) % folds
     extra_fold = np.arange(len(extra)) % folds
     oof_crisis = np.zeros(len(items))
+    oof_chars = np.zeros(len(items))
     oof_misuse = np.zeros(len(items))
     for f in range(folds):
         train = [it for i, it in enumerate(items) if fold_of[i] != f]
@@ -395,6 +420,11 @@ def train_model(
         crisis, misuse = message_scores(head, [items[i] for i in held], build_reference(train, fold_extra, knn_weight))
         oof_crisis[held] = crisis
         oof_misuse[held] = misuse
+        if char_weight > 0:
+            chars = _char_head(train, [q for j, q in enumerate(ordinary) if j % folds != f], ordinary_weight, char_c)
+            oof_chars[held] = [chars.proba(items[i].texts or [items[i].message.text]).max() for i in held]
+    oof_embedding = oof_crisis
+    oof_crisis = oof_crisis + char_weight * oof_chars
     is_crisis = np.array([it.message.is_crisis for it in items])
     is_calm = np.array([it.message.label == "none" for it in items])
     is_misuse = np.array([it.message.label == "misuse" for it in items])
@@ -403,6 +433,8 @@ def train_model(
     sure_threshold = combined_threshold(oof_crisis, np.zeros_like(by_patterns), is_calm, max_false_alarms=0.01)
     misuse_threshold = max(0.5, choose_threshold(oof_misuse, is_misuse, max_false_alarms=0.005))
     fires = by_patterns | (oof_crisis >= threshold)
+    without_chars = by_patterns | (oof_embedding >= combined_threshold(
+        oof_embedding, by_patterns, is_calm, max_false_alarms=max_false_alarms))
     label_head = fit_label_head(items, c, extra, ordinary_weight)
     reference = build_reference(items, extra, knn_weight)
     calibration = {
@@ -413,7 +445,12 @@ def train_model(
         "knn_weight": knn_weight,
         "max_false_alarms": max_false_alarms,
         "train_messages": len(items),
+        "char_weight": char_weight,
+        "char_c": char_c,
         "oof_crisis_recall": round(float(fires[is_crisis].mean()), 4) if is_crisis.any() else None,
+        "oof_crisis_recall_without_chars": round(float(without_chars[is_crisis].mean()), 4)
+        if is_crisis.any()
+        else None,
         "oof_false_alarms": round(float(fires[is_calm].mean()), 4) if is_calm.any() else None,
         "oof_misuse_recall": round(float((oof_misuse[is_misuse] >= misuse_threshold).mean()), 4)
         if is_misuse.any()
@@ -433,7 +470,19 @@ def train_model(
         calibration=calibration,
         reference=reference,
         sure_threshold=max(sure_threshold, threshold),
+        chars=_char_head(items, list(ordinary), ordinary_weight, char_c) if char_weight > 0 else None,
+        char_weight=char_weight,
     )
+
+
+def _char_head(items: list[_Embedded], ordinary: list[str], ordinary_weight: float, c: float) -> CharHead:
+    """The character n-gram head on whole messages (crisis or not; misuse left out) plus the ordinary
+    questions as calm examples at ``ordinary_weight``."""
+    kept = [it.message for it in items if it.message.label != "misuse"]
+    texts = [m.text for m in kept] + ordinary
+    labels = [int(m.is_crisis) for m in kept] + [0] * len(ordinary)
+    weights = [1.0] * len(kept) + [ordinary_weight] * len(ordinary)
+    return fit_char_head(texts, labels, weights, c=c)
 
 
 def build_reference(items: list[_Embedded], extra: list[np.ndarray], weight: float) -> Reference | None:
