@@ -164,8 +164,9 @@ def compose(
     seen_units: set[str] = set()
     shown_facts: set[str] = set()
     english_used = False
-    several = sum(1 for a in answers if a.answered) > 1
-    max_support = min(settings.max_support, 1) if several else settings.max_support
+    # Two asks each keep their support; with three the reply would run long, so one sentence each.
+    answered = sum(1 for a in answers if a.answered)
+    max_support = settings.max_support if answered <= 2 else min(settings.max_support, 1)
     for item in answers:
         if item.match is not None:
             unit = item.match.unit

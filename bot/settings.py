@@ -135,7 +135,9 @@ class AnswerSettings(_Section):
     min_retrieved_quote_support: float = Field(
         0.5, ge=0, le=1, description="Retrieved source sentence quoted under a unit without evidence from this support."
     )
-    max_support: int = Field(2, ge=0, le=3, description="Supporting sentences after the answer sentence (one ask).")
+    max_support: int = Field(
+        2, ge=0, le=3, description="Supporting sentences after the answer sentence (one or two asks; one for three)."
+    )
     quote_chars: int = Field(320, ge=80, le=2000, description="Longest quote per citation.")
 
 
