@@ -133,10 +133,14 @@ def rank_passages(
             seen.add(p.chunk.id)
             ranked.append(p)
 
+    found = {idx: (score, scores, ranks) for idx, score, scores, ranks in docs}
     for m in accepted:
         add(retr.passage(retr.unit_chunk[m.unit.id], m.score, m.scores, m.ranks))
         for proof in proofs.get(m.unit.id, []):
-            add(proof.passage)
+            # A proof shows its search scores when the search found it too, else how well it supports.
+            idx = retr.by_id[proof.passage.chunk.id]
+            score, scores, ranks = found.get(idx, (0.0, {"proof_support": proof.support}, {}))
+            add(retr.passage(idx, score, scores, ranks))
     # Documents the matching units rest on go up: the unit was found in the parent's words.
     cited = {src for c in candidates for m in c[:2] for src in m.unit.sources}
     lifted = [
