@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from datetime import date
 
 from bot.asks import Ask, AskPlan
+from bot.evidence import says_again
 from bot.glossary import Glossary
 from bot.models import Answer, Citation, GlossaryItem, Passage, Step
 from bot.quotes import excerpt
@@ -108,7 +109,7 @@ class _Citations:
             n = self._by_key[key]
             c = self.items[n - 1]
             if quote and quote not in c.quote:
-                c.quote = self._clip(f"{c.quote} {quote}".strip())
+                c.quote = excerpt(f"{c.quote} {quote}".strip(), "", self.quote_chars)
             return n
         meta = passage.meta
         return self._add(key, Citation(
@@ -120,11 +121,6 @@ class _Citations:
 
     def _stale(self, published: str, review_by: str) -> bool:
         return is_stale(published, review_by, today=self.today, max_age_years=self.freshness.max_age_years)
-
-    def _clip(self, quote: str) -> str:
-        if len(quote) > self.quote_chars:
-            quote = quote[: self.quote_chars - 1].rsplit(" ", 1)[0] + "…"
-        return quote
 
     def _add(self, key: str, citation: Citation) -> int:
         citation.n = len(self.items) + 1
@@ -161,20 +157,18 @@ def compose(
     cites = _Citations(lang=lang, today=today, freshness=freshness, quote_chars=settings.quote_chars)
     blocks: list[str] = []
     next_steps: list[str] = []
-    seen_units: set[str] = set()
-    shown_facts: set[str] = set()
+    said: list[UnitMatch] = []
     english_used = False
     # Two asks each keep their support; with three the reply would run long, so one sentence each.
     answered = sum(1 for a in answers if a.answered)
     max_support = settings.max_support if answered <= 2 else min(settings.max_support, 1)
     for item in answers:
         if item.match is not None:
-            unit = item.match.unit
-            # Two asks matched to one unit, or to a unit written from facts already shown: say it once.
-            if unit.id in seen_units or (unit.facts and set(unit.facts) <= shown_facts):
+            # Two asks matched to one unit, or to one that says what is shown already: say it once.
+            if says_again(item.match, said):
                 continue
-            seen_units.add(unit.id)
-            shown_facts.update(unit.facts)
+            said.append(item.match)
+            unit = item.match.unit
             t = unit.text(lang)
             english_used |= lang not in unit.texts and lang != "nl"
             own = cites.unit(unit, unit_chunks.get(unit.id, ""))

@@ -430,7 +430,6 @@ class Service:
             best = evidence_mod.next_unit(matches, said, s, mode=mode)
             if best is not None:
                 said.append(best)
-                assert best is not None
                 proofs = self._proofs.get(best.unit.id, [])
                 if not proofs:
                     t = best.unit.texts["nl"]
