@@ -92,8 +92,11 @@ def detect_language(text: str, *, fallback: str = "nl") -> str:
         # Russian-speaking Ukrainian families are common; without Ukrainian letters we still answer in
         # Ukrainian rather than Dutch, which they may not read.
         return "uk"
-    data = _data()
     lowered = text.lower()
+    if len(_ARABIZI.findall(lowered)) >= 2:
+        # Arabic in Latin letters is none of our languages; its short words ("ma", "w") look Polish.
+        return fallback
+    data = _data()
     tokens = _TOKEN.findall(lowered)
     scores = {lang: 0.0 for lang in data["function_words"]}
     for token in tokens:

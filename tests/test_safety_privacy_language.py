@@ -275,3 +275,14 @@ def test_weapon_and_overdose_patterns_in_every_language(check: Any, message: str
 def test_the_wish_to_sleep_and_never_wake_up_in_every_language(check: Any, message: str, fires: bool) -> None:
     # nl and en had this pattern from the start; a Turkish parent's message in the live server did not fire.
     assert check.quick(message) is fires
+
+
+@pytest.mark.parametrize(
+    "message",
+    ["bghit nmout, ma bqitch baghi n3ich, sme7 lia mama", "wach nqder nji l school ghda? ra9i 3ndi mochkil"],
+)
+def test_arabic_in_latin_letters_is_not_taken_for_polish(message: str) -> None:
+    # Its short words ("ma", "w") are Polish function words; the reply falls back to the conversation.
+    assert detect_language(message) == "nl"
+    assert detect_language(message, fallback="ar") == "ar"
+    assert detect_language("van 3havo naar 2vwo, mag dat met een tlv?") == "nl"
