@@ -9,6 +9,7 @@ documents (those the matching units rest on lifted), then the other candidate un
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 
 from bot.asks import Ask
@@ -21,6 +22,8 @@ from bot.retrieve import Ranked, Retriever, UnitMatch
 from bot.settings import RetrievalSettings
 
 MAX_PROOFS = 2  # quotes under one answer sentence
+MIN_SHARED_TERMS = 3  # content words a retrieved quote shares with its unit (fewer is a coincidence)
+_FIRST = re.compile(r".+?[.!?](?=\s|$)", re.DOTALL)
 
 
 def measure_proofs(
@@ -72,22 +75,43 @@ def retrieved_proof(
     analyzer: Analyzer,
     idf: Callable[[str], float],
     min_support: float,
+    min_cover: float,
+    docs: int = 8,
+    exclude: frozenset[str] = frozenset(),
 ) -> Proof | None:
-    """For a unit without curated evidence: the quotable sentence of the best five retrieved documents
-    that supports its answer most. Both ways: the quote's rare words must be in the unit
-    (``min_support``), and the quote must say a good part of what the answer sentence says (half of it)."""
-    best: Proof | None = None
+    """The quotable sentence of the best retrieved documents that proves the unit's first sentence.
+
+    Measured both ways, because either alone lets an accident through: the quote's rare words must be
+    in the unit (``min_support``: it says nothing the unit does not), and the quote must cover a good
+    part of the unit's first sentence, the direct answer (``min_cover``: it says what the answer says,
+    not only the topic). It must also share at least three content words with the unit. ``exclude``:
+    documents that prove the unit already.
+    """
+    best: tuple[float, Proof] | None = None
     r = rules()
-    for p in [p for p in passages if p.meta.kind == "document"][:5]:
+    first = first_sentence(answer)
+    said = set(analyzer.terms(unit_claim)) - {analyzer.stem(w) for w in GENERIC}
+    for p in [p for p in passages if p.meta.kind == "document"][:docs]:
+        if p.meta.id in exclude:
+            continue
         for sentence in sentences(p.chunk.text, p.chunk.heading_path):
-            if not quotable(sentence, r):
+            if not quotable(sentence, r) or len(said & set(analyzer.terms(sentence))) < MIN_SHARED_TERMS:
                 continue
             score = support(sentence, unit_claim, analyzer=analyzer, idf=idf)
-            if score < min_support or support(answer, sentence, analyzer=analyzer, idf=idf) < min_support / 2:
+            if score < min_support:
                 continue
-            if best is None or score > best.support:
-                best = Proof(passage=p, sentence=sentence, support=round(score, 3))
-    return best
+            cover = support(first, sentence, analyzer=analyzer, idf=idf)
+            if cover < min_cover:
+                continue
+            if best is None or score * cover > best[0]:
+                best = (score * cover, Proof(passage=p, sentence=sentence, support=round(score, 3)))
+    return best[1] if best else None
+
+
+def first_sentence(text: str) -> str:
+    """The first sentence of a unit's answer: the direct answer a quote must prove."""
+    m = _FIRST.match(text.strip())
+    return m.group(0) if m else text
 
 
 def fallback_sentence(

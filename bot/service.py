@@ -43,7 +43,7 @@ from bot.intents import Referrals, asks_for_contact, is_privacy_lookup, is_vague
 from bot.language import detect_language, normalise_language, unsupported_language
 from bot.models import Answer, Citation, Passage, Step
 from bot.next_steps import DiplomaRoutes, Ladder, situation_of
-from bot.proofs import fallback_sentence, measure_proofs, rank_passages, retrieved_proof
+from bot.proofs import MAX_PROOFS, fallback_sentence, measure_proofs, rank_passages, retrieved_proof
 from bot.query import Analyzer, Query, QueryBuilder
 from bot.retrieve import Retriever, UnitMatch
 from bot.safety.commands import PATTERNS_FILE, model_path
@@ -430,13 +430,16 @@ class Service:
             best = evidence_mod.next_unit(matches, said, s, mode=mode)
             if best is not None:
                 said.append(best)
-                proofs = self._proofs.get(best.unit.id, [])
-                if not proofs:
+                proofs = list(self._proofs.get(best.unit.id, []))
+                if len(proofs) < MAX_PROOFS and (s.retrieved_quote_always or not proofs):
                     t = best.unit.texts["nl"]
-                    found = retrieved_proof(" ".join([t.question, t.answer, *t.support]), t.answer, passages,
-                                            analyzer=self.analyzer, idf=self._idf,
-                                            min_support=s.min_retrieved_quote_support)
-                    proofs = [found] if found else []
+                    found = retrieved_proof(
+                        " ".join([t.question, t.answer, *t.support]), t.answer, passages,
+                        analyzer=self.analyzer, idf=self._idf, min_support=s.min_retrieved_quote_support,
+                        min_cover=s.min_retrieved_quote_cover, docs=s.retrieved_quote_docs,
+                        exclude=frozenset(p.passage.meta.id for p in proofs),
+                    )
+                    proofs += [found] if found else []
                 answers.append(AskAnswer(ask=ask, match=best, proofs=proofs))
             else:
                 fallback = (

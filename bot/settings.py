@@ -133,7 +133,14 @@ class AnswerSettings(_Section):
         description="A unit's curated evidence is quoted from this support (its whole sentence or its own phrase).",
     )
     min_retrieved_quote_support: float = Field(
-        0.5, ge=0, le=1, description="Retrieved source sentence quoted under a unit without evidence from this support."
+        0.5, ge=0, le=1, description="Retrieved source sentence quoted under a unit: its rare words the unit also says."
+    )
+    min_retrieved_quote_cover: float = Field(
+        0.3, ge=0, le=1, description="Retrieved quote under a unit: share of the unit's first sentence it says."
+    )
+    retrieved_quote_docs: int = Field(8, ge=1, le=20, description="Retrieved documents searched for that quote.")
+    retrieved_quote_always: bool = Field(
+        True, description="Also look for a retrieved quote when the unit has curated evidence (from another document)."
     )
     max_support: int = Field(
         2, ge=0, le=3, description="Supporting sentences after the answer sentence (one or two asks; one for three)."

@@ -321,3 +321,32 @@ def test_two_cards_that_say_the_same_thing_are_shown_once(service: Any) -> None:
     body = result.answer.text
     assert result.answer.outcome == "answer"
     assert body.count("onafhankelijk steunpunt") == 1, body
+
+
+def test_a_retrieved_source_sentence_proves_the_direct_answer(service: Any) -> None:
+    # The schorsing unit rests on court rulings and a help page outside the corpus; the Inspectie page
+    # the search finds says the same thing in one sentence, so that sentence is quoted under it.
+    result = service.ask(
+        "zoon van 7 is vandaag weer naar huis gestuurd na een driftbui en nu zegt de directeur dat hij 'geschorst "
+        "is tot we een oplossing hebben'. geen brief niks, alleen een telefoontje. kan dit zomaar?? hoe lang mag "
+        "een schorsing eigenlijk duren",
+        audit=False,
+    )
+    assert result.answer.outcome == "answer"
+    quotes = [c.quote for c in result.answer.citations if c.kind == "document" and c.quote]
+    assert any("maximaal een week" in q for q in quotes), quotes
+
+
+def test_a_sentence_on_the_same_topic_is_not_quoted_as_proof(service: Any) -> None:
+    from bot.proofs import retrieved_proof
+
+    result = service.ask("hoe lang mag een school mijn kind schorsen?", audit=False)
+    s = service.settings.answer
+    kwargs = dict(analyzer=service.analyzer, idf=service._idf, min_support=s.min_retrieved_quote_support,
+                  min_cover=s.min_retrieved_quote_cover)
+    # a claim the passages do not make: same topic words (school, kind), no proof
+    unrelated = "De gemeente beslist binnen 8 weken over leerlingenvervoer naar de school van uw kind."
+    assert retrieved_proof(unrelated, unrelated, result.passages, **kwargs) is None
+    said = "Een schorsing duurt maximaal een week; het schoolbestuur besluit erover."
+    found = retrieved_proof(said, said, result.passages, **kwargs)
+    assert found is not None and "week" in found.sentence
