@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from datetime import date
 
 from bot.asks import Ask, AskPlan
-from bot.evidence import says_again
+from bot.evidence import repeats, says_again
 from bot.glossary import Glossary
 from bot.models import Answer, Citation, GlossaryItem, Passage, Step
 from bot.quotes import excerpt
@@ -158,6 +158,7 @@ def compose(
     blocks: list[str] = []
     next_steps: list[str] = []
     said: list[UnitMatch] = []
+    in_reply: list[str] = []  # answer and support sentences already in the reply
     english_used = False
     # Two asks each keep their support; with three the reply would run long, so one sentence each.
     answered = sum(1 for a in answers if a.answered)
@@ -174,7 +175,10 @@ def compose(
             own = cites.unit(unit, unit_chunks.get(unit.id, ""))
             proof_marks = [cites.passage(p.passage, p.sentence, p.focus) for p in item.proofs]
             lines = [f"{t.answer} {_marks([own, *proof_marks])}"]
-            lines += [f"{s} [{own}]" for s in t.support[:max_support]]
+            in_reply.append(t.answer)
+            support = [s for s in t.support if not repeats(s, in_reply)][:max_support]
+            in_reply.extend(support)
+            lines += [f"{s} [{own}]" for s in support]
             blocks.append("\n".join(lines))
             if plan.wants_steps and t.next_step:
                 next_steps.append(f"{t.next_step} [{own}]")
@@ -191,9 +195,13 @@ def compose(
     if next_steps:
         body += f"\n\n{text('next_step_label', lang)} " + " ".join(dict.fromkeys(next_steps))
     notices: list[str] = []
+    # One note per date: three sources from the 2014 plan get one line, not three.
+    stale_by_date: dict[str, list[int]] = {}
     for c in cites.items:
         if c.stale and c.kind != "unit":
-            notices.append(text("stale_notice", lang, n=c.n, date=c.published or "?"))
+            stale_by_date.setdefault(c.published or "?", []).append(c.n)
+    for date_, numbers in stale_by_date.items():
+        notices.append(text("stale_notice", lang, n="][".join(str(n) for n in numbers), date=date_))
     if cites.items and all(c.stale for c in cites.items):
         notices.append(text("only_stale", lang))
     tail = []

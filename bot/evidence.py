@@ -98,6 +98,15 @@ def says_again(match: UnitMatch, said: list[UnitMatch]) -> bool:
 SAME_ANSWER = 0.5  # word overlap (Jaccard) from which two answer sentences say the same thing
 
 
+def repeats(sentence: str, shown: list[str]) -> bool:
+    """Does this sentence say what a sentence already in the reply says (two units on one topic often
+    share a line such as "De school bespreekt het OPP elk jaar met u")?"""
+    words = _content_words(sentence)
+    return bool(words) and any(
+        len(words & (other := _content_words(s))) >= SAME_ANSWER * len(words | other) for s in shown
+    )
+
+
 def _content_words(sentence: str) -> set[str]:
     return {w for w in re.findall(r"\w+", sentence.lower()) if len(w) > 3}
 

@@ -350,3 +350,30 @@ def test_a_sentence_on_the_same_topic_is_not_quoted_as_proof(service: Any) -> No
     said = "Een schorsing duurt maximaal een week; het schoolbestuur besluit erover."
     found = retrieved_proof(said, said, result.passages, **kwargs)
     assert found is not None and "week" in found.sentence
+
+
+def test_a_reply_does_not_say_a_supporting_sentence_twice(service: Any) -> None:
+    # Both units of this story carry "De school bespreekt het OPP elk jaar met u"; the reply says it once.
+    from bot.evidence import repeats
+
+    result = service.ask(
+        "onze dochter heeft dyscalculie en krijgt een uur per week begeleiding, dat staat in haar plan. nu heeft "
+        "de mentor besloten dat ze niet meer mag gaan. mag een mentor dit zomaar beslissen? en hoe zorg ik dat "
+        "de afspraken uit het plan worden nagekomen?",
+        audit=False,
+    )
+    assert result.answer.outcome == "answer"
+    lines = [re.sub(r"\s*(\[\d+\])+\s*$", "", ln).strip() for ln in result.answer.text.split("\n") if ln.strip()]
+    support = [ln for ln in lines if not ln.startswith(("Wat kunt", "Let op"))]
+    assert not any(repeats(ln, support[:i]) for i, ln in enumerate(support)), lines
+    assert "instemmen" in result.answer.text  # the unit on stopping OPP help answers the first ask
+
+
+def test_sources_of_one_date_share_one_note(service: Any) -> None:
+    # A held-out English question whose reply quotes three passages of the 2014 plan.
+    cases = yaml.safe_load((REPO / "knowledge" / "eval" / "heldout.yaml").read_text(encoding="utf-8"))
+    question = next(c["question"] for c in cases if c["id"] == "ho-015")
+    answer = service.ask(question, audit=False).answer
+    notes = [n for n in answer.notices if "2014" in n]
+    assert len(notes) == 1, notes
+    assert len(re.findall(r"\[\d+\]", notes[0])) >= 2, notes  # one note names every source of that date
