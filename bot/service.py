@@ -103,7 +103,8 @@ class Service:
         self.analyzer = Analyzer()
         self.glossary = Glossary.load(settings.paths.glossary)
         self.safety = SafetyCheck.load(
-            PATTERNS_FILE, model_path(settings), self.embedder if settings.safety.classifier else None
+            PATTERNS_FILE, model_path(settings), self.embedder if settings.safety.classifier else None,
+            doubt_below=settings.safety.pattern_doubt_below,
         )
         self.referrals = Referrals.load(settings.paths.referrals)
         self.ladder = Ladder.load(settings.paths.routes_dir / "escalation.yaml")

@@ -153,6 +153,9 @@ class SafetySettings(_Section):
     max_false_alarms: float = Field(
         0.05, ge=0, le=0.2, description="Training: largest out-of-fold false-alarm share the threshold may give."
     )
+    pattern_doubt_below: float = Field(
+        0.3, ge=0, le=1, description="A pattern hit the classifier scores below this: help lines, then the answer."
+    )
 
 
 class FreshnessSettings(_Section):

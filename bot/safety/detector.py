@@ -65,13 +65,18 @@ class SafetyReport:
 class SafetyCheck:
     """Patterns plus, when available, the classifier over the embedder's query vectors."""
 
-    def __init__(self, patterns: PatternSet, model: SafetyModel | None, embedder: object | None) -> None:
+    def __init__(
+        self, patterns: PatternSet, model: SafetyModel | None, embedder: object | None, *, doubt_below: float = 0.0
+    ) -> None:
         self.patterns = patterns
         self.model = model if embedder is not None else None
         self.embedder = embedder
+        self.doubt_below = doubt_below
 
     @classmethod
-    def load(cls, patterns_path: Path, model_path: Path, embedder: object | None) -> SafetyCheck:
+    def load(
+        cls, patterns_path: Path, model_path: Path, embedder: object | None, *, doubt_below: float = 0.0
+    ) -> SafetyCheck:
         """Patterns from their data file and the trained weights (skipped, with a warning, when unusable)."""
         patterns = load_patterns(patterns_path)
         model: SafetyModel | None = None
@@ -90,7 +95,7 @@ class SafetyCheck:
                         name,
                     )
                     model = None
-        return cls(patterns, model, embedder)
+        return cls(patterns, model, embedder, doubt_below=doubt_below)
 
     def _scores(self, text: str) -> WindowScores | None:
         if self.model is None or self.embedder is None:
@@ -135,10 +140,19 @@ class SafetyCheck:
             layers=tuple(layers),
             matched=next((h.matched for h in hits if h.category in CRISIS_LABELS), ""),
             score=round(scores.crisis, 4) if scores is not None else 0.0,
-            sure="patterns" in layers
+            sure=("patterns" in layers and not self._doubts(found, scores))
             or (scores is not None and self.model is not None and scores.crisis >= self.model.sure_threshold),
         )
         return SafetyReport(signal=signal, misuse=False, hits=hits, scores=scores)
+
+    def _doubts(self, found: set[str], scores: WindowScores | None) -> bool:
+        """A pattern fired on words the classifier reads as calm: a question *about* suicide or abuse
+        ("does the school have a protocol for suicidal thoughts?", a set book whose hero takes his life).
+        The help lines still come first, but the school question is answered below them. Never when the
+        patterns saw acute danger."""
+        if scores is None or self.model is None or "danger" in found or "acute" in found:
+            return False
+        return scores.crisis < self.doubt_below
 
     def check(self, text: str) -> CrisisSignal | None:
         """The crisis signal in ``text``, or None. Runs before anything else, on every message."""
