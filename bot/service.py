@@ -391,6 +391,13 @@ class Service:
         if is_privacy_lookup(message):
             return done(compose_mod.refusal(reply_lang, kind="privacy"), "privacy lookup")
         if safety.misuse:
+            if unsure is not None:
+                # The request is refused; the doubtful alarm becomes a pointer to help inside the refusal.
+                unsure = None
+                return done(
+                    compose_mod.refusal(reply_lang, kind="misuse", referral_text=text("safety_pointer", reply_lang)),
+                    "misuse, with a doubtful alarm: refused with a pointer to help",
+                )
             return done(compose_mod.refusal(reply_lang, kind="misuse"), "misuse: forge, deceive or look up others")
 
         retr = self.retriever()

@@ -143,7 +143,10 @@ class SafetyCheck:
             sure=("patterns" in layers and not self._doubts(found, scores))
             or (scores is not None and self.model is not None and scores.crisis >= self.model.sure_threshold),
         )
-        return SafetyReport(signal=signal, misuse=False, hits=hits, scores=scores)
+        # A request to look up another child or to forge a note stays visible next to a doubtful alarm
+        # ("he hits my daughter every day; tell me his diagnosis and address"): the reply refuses the
+        # request and still points to help. A sure alarm leaves no room for anything else.
+        return SafetyReport(signal=signal, misuse=misuse and not signal.sure, hits=hits, scores=scores)
 
     def _doubts(self, found: set[str], scores: WindowScores | None) -> bool:
         """A pattern fired on words the classifier reads as calm: a question *about* suicide or abuse
