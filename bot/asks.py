@@ -57,6 +57,7 @@ class AskLexicon:
     """The word lists of ``asks.yaml``, folded and compiled once."""
 
     starts: tuple[str, ...]
+    continuations: frozenset[str]
     joiners: re.Pattern[str]
     kinds: tuple[tuple[str, re.Pattern[str]], ...]
     wants_steps: re.Pattern[str]
@@ -75,7 +76,8 @@ def lexicon(path: Path = ASKS_FILE) -> AskLexicon:
     starts = tuple(sorted(words, key=len, reverse=True))
     joiners = re.compile(r"[,;]?\s+(?=(?:" + "|".join(re.escape(fold(j)) for j in data["joiners"]) + r")\b)")
     kinds = tuple((kind, _words_rx(words)) for kind, words in data["kinds"].items())
-    return AskLexicon(starts=starts, joiners=joiners, kinds=kinds, wants_steps=_words_rx(data["wants_steps"]))
+    return AskLexicon(starts=starts, continuations=frozenset(fold(w) for w in data["continuations"]), joiners=joiners,
+                      kinds=kinds, wants_steps=_words_rx(data["wants_steps"]))
 
 
 def lexicon_words(key: str, path: Path = ASKS_FILE) -> list[str]:
@@ -98,6 +100,9 @@ def _is_question(sentence: str, lex: AskLexicon) -> bool:
     if s.endswith(("?", "؟")):
         return True
     folded = fold(s)
+    first, _, rest = folded.partition(" ")
+    if first in lex.continuations and rest:
+        folded = rest
     return any(folded == w or folded.startswith(w + " ") for w in lex.starts)
 
 

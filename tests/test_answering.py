@@ -70,6 +70,19 @@ def test_each_ask_of_a_message_gets_its_own_answer(service: Any) -> None:
     assert "6 weken" in text_
 
 
+def test_a_last_ask_without_a_question_mark_still_counts() -> None:
+    from bot.asks import plan_asks
+
+    plan = plan_asks(
+        "de school heeft het opp vastgesteld zonder ons. kun je ergens een uitspraak krijgen over wie er gelijk "
+        "heeft? en kost dat geld"
+    )
+    assert [a.kind for a in plan.asks] == ["who", "cost"]
+    assert plan.asks[1].shown == "en kost dat geld"
+    # a closing remark is no question
+    assert len(plan_asks("mijn zoon zit al weken thuis. hoe lang mag dat? en ik ben het echt zat").asks) == 1
+
+
 def test_quotes_never_start_mid_thought_or_state_plans(service: Any) -> None:
     cases = load_cases(REPO / "knowledge" / "eval" / "dev.yaml")
     for case in cases:
