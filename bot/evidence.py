@@ -126,24 +126,6 @@ def next_unit(matches: list[UnitMatch], said: list[UnitMatch], s: AnswerSettings
     return matches[0]  # answered already by what the answer says for another ask
 
 
-def cohere(candidates: list[list[UnitMatch]], weight: float, *, top: int = 3) -> list[list[UnitMatch]]:
-    """Order each ask's units by their score plus ``weight`` x the share of the other asks' best units on
-    the same topic. A message is about one situation: "is there a deadline?" after "there is a committee
-    for this?" means the committee's deadline, not the enrolment one. Scores stay as they are, so the
-    thresholds judge each unit on its own; only near-ties change order."""
-    if weight <= 0 or sum(1 for c in candidates if c) < 2:
-        return candidates
-    out = []
-    for i, matches in enumerate(candidates):
-        others = [m.unit.topic for j, c in enumerate(candidates) if j != i for m in c[:top]]
-        if not others:
-            out.append(matches)
-            continue
-        share = {t: others.count(t) / len(others) for t in set(others)}
-        out.append(sorted(matches, key=lambda m: -(m.score + weight * share.get(m.unit.topic, 0.0))))
-    return out
-
-
 def passages_answer(ev: Evidence, s: AnswerSettings, *, on_topic: bool) -> bool:
     """Do the document passages support an answer without a unit? Stricter than a unit match."""
     if on_topic:

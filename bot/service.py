@@ -526,7 +526,6 @@ class Service:
                 vec = own + w * whole
                 vec = vec / max(float(np.linalg.norm(vec)), 1e-9)
             candidates.append(retr.match_units(vec, terms, mode=mode))
-        candidates = evidence_mod.cohere(candidates, r.ask_coherence_weight)
         s = self.settings.answer
         accepted = [c[0] for c in candidates if evidence_mod.unit_answers(c[0] if c else None, s, mode=mode)]
         return rank_passages(retr, docs, candidates, accepted, self._proofs, r, limit=RESULT_PASSAGES), candidates

@@ -98,9 +98,6 @@ class RetrievalSettings(_Section):
     short_ask_topic_weight: float = Field(
         2.0, ge=0, le=5, description="Units: weight of the whole message next to a short ask after a story."
     )
-    ask_coherence_weight: float = Field(
-        0.02, ge=0, le=1, description="Units: bonus x share of the other asks' best units on the same topic."
-    )
     unit_centroid_weight: float = Field(1.0, ge=0, le=5, description="Units: weight of the question bank's centre.")
     unit_question_weight: float = Field(0.5, ge=0, le=5, description="Units: weight of the closest bank question.")
     unit_lexical_weight: float = Field(0.05, ge=0, le=2, description="Units (hybrid): weight of BM25 over the bank.")

@@ -391,25 +391,3 @@ def test_sources_of_one_date_share_one_note(service: Any) -> None:
     assert len(notes) == 1, notes
     assert len(re.findall(r"\[\d+\]", notes[0])) >= 2, notes  # one note names every source of that date
 
-
-def test_the_asks_of_one_message_lean_towards_one_situation() -> None:
-    from bot.evidence import cohere
-    from bot.retrieve import UnitMatch
-    from ingest.units import Unit, UnitText
-
-    def match(uid: str, topic: str, score: float) -> UnitMatch:
-        t = UnitText(question=uid, answer="a", support=(), next_step="")
-        unit = Unit(id=uid, topic=topic, ask="what", texts={"nl": t}, asked_as=(), sources=())
-        return UnitMatch(unit=unit, score=score, similarity=score, question="")
-
-    first = [match("geschillen-gpo-wat", "geschillen", 1.70)]
-    deadline = [
-        match("aanmelden-hoe-ver-vooruit", "aanmelden", 1.651),
-        match("geschillen-gpo-termijn", "geschillen", 1.646),
-    ]
-    ordered = cohere([first, deadline], 0.02)
-    assert [m.unit.id for m in ordered[1]] == ["geschillen-gpo-termijn", "aanmelden-hoe-ver-vooruit"]
-    assert ordered[1][0].score == 1.646  # scores stay: thresholds judge each unit on its own
-    far = [match("aanmelden-hoe-ver-vooruit", "aanmelden", 1.70), match("geschillen-gpo-termijn", "geschillen", 1.646)]
-    assert cohere([first, far], 0.02)[1][0].unit.id == "aanmelden-hoe-ver-vooruit"  # a clear winner stays
-    assert cohere([deadline], 0.02) == [deadline]  # one ask: nothing to lean on
