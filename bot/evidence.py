@@ -88,11 +88,7 @@ def says_again(match: UnitMatch, said: list[UnitMatch]) -> bool:
     if any(m.unit.id == match.unit.id for m in said) or (match.unit.facts and set(match.unit.facts) <= facts):
         return True
     # Units written apart (a glossary card and a topic card) can still say the same thing.
-    words = _content_words(match.unit.texts["nl"].answer)
-    return any(
-        len(words & (other := _content_words(m.unit.texts["nl"].answer))) >= SAME_ANSWER * len(words | other)
-        for m in said
-    )
+    return repeats(match.unit.texts["nl"].answer, [m.unit.texts["nl"].answer for m in said])
 
 
 SAME_ANSWER = 0.5  # word overlap (Jaccard) from which two answer sentences say the same thing
