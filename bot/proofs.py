@@ -9,7 +9,6 @@ documents (those the matching units rest on lifted), then the other candidate un
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable
 
 from bot.asks import Ask
@@ -20,10 +19,10 @@ from bot.query import Analyzer
 from bot.quotes import in_context, quotable, rules, sentences, strip_heading, support
 from bot.retrieve import Ranked, Retriever, UnitMatch
 from bot.settings import RetrievalSettings
+from ingest.chunk import split_sentences
 
 MAX_PROOFS = 2  # quotes under one answer sentence
 MIN_SHARED_TERMS = 3  # content words a retrieved quote shares with its unit (fewer is a coincidence)
-_FIRST = re.compile(r".+?[.!?](?=\s|$)", re.DOTALL)
 
 
 def measure_proofs(
@@ -110,8 +109,9 @@ def retrieved_proof(
 
 def first_sentence(text: str) -> str:
     """The first sentence of a unit's answer: the direct answer a quote must prove."""
-    m = _FIRST.match(text.strip())
-    return m.group(0) if m else text
+    text = text.strip()
+    spans = split_sentences(text)
+    return text[spans[0][0] : spans[0][1]].strip() if spans else text
 
 
 def fallback_sentence(
