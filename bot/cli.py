@@ -247,7 +247,8 @@ def cmd_safety(args: argparse.Namespace, settings: Settings) -> int:
         cal = model.calibration
         _out(
             f"trained on {cal['train_messages']} messages (data {model.data_hash}); threshold {model.threshold:.3f}, "
-            f"misuse threshold {model.misuse_threshold:.3f}; out-of-fold crisis recall {cal['oof_crisis_recall']}, "
+            f"misuse threshold {model.misuse_threshold:.3f}; out-of-fold crisis recall {cal['oof_crisis_recall']} "
+            f"(target {cal['target_recall']}), "
             f"false alarms {cal['oof_false_alarms']} -> {commands.model_path(settings)}"
         )
         return 0

@@ -150,8 +150,9 @@ class AnswerSettings(_Section):
 
 class SafetySettings(_Section):
     classifier: bool = Field(True, description="Use the classifier layer (patterns always run).")
-    max_false_alarms: float = Field(
-        0.05, ge=0, le=0.2, description="Training: largest out-of-fold false-alarm share the threshold may give."
+    target_recall: float = Field(
+        0.85, gt=0, le=1, description="Training: the alarm threshold is the highest that keeps this out-of-fold "
+        "crisis recall (patterns OR classifier)."
     )
     pattern_doubt_below: float = Field(
         0.3, ge=0, le=1, description="A pattern hit the classifier scores below this: help lines, then the answer."

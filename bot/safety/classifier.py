@@ -381,7 +381,7 @@ def train_model(
     ordinary_weight: float = 0.2,
     knn_weight: float = 1.0,
     folds: int = 5,
-    max_false_alarms: float = 0.05,
+    target_recall: float = 0.85,
     seed: int = 13,
     char_weight: float = 0.25,
     char_c: float = 10.0,
@@ -398,7 +398,10 @@ def train_model(
             together (the message is a crisis when either fires).
         c: inverse regularisation strength of the heads.
         folds: cross-validation folds (by message) for the out-of-fold scores the thresholds come from.
-        max_false_alarms: largest share of out-of-fold calm messages allowed to fire (both layers).
+        target_recall: the alarm threshold is the highest at which (patterns OR classifier) still find this
+            share of the out-of-fold crisis messages. Recall is the target and false alarms are what it
+            costs: a budget on false alarms (the rule before) raised the threshold whenever the set gained
+            harder calm messages, so more data bought fewer alarms instead of better ones.
         char_weight: weight of the character n-gram probability added to the embedding score (0: off).
         char_c: inverse regularisation strength of the character n-gram head.
     """
@@ -429,12 +432,12 @@ def train_model(
     is_calm = np.array([it.message.label == "none" for it in items])
     is_misuse = np.array([it.message.label == "misuse" for it in items])
     by_patterns = np.array([bool(fired_by_patterns(it.message.text)) if fired_by_patterns else False for it in items])
-    threshold = combined_threshold(oof_crisis, by_patterns, is_calm, max_false_alarms=max_false_alarms)
+    threshold = recall_threshold(oof_crisis, by_patterns, is_crisis, target_recall=target_recall)
     sure_threshold = combined_threshold(oof_crisis, np.zeros_like(by_patterns), is_calm, max_false_alarms=0.01)
     misuse_threshold = max(0.5, choose_threshold(oof_misuse, is_misuse, max_false_alarms=0.005))
     fires = by_patterns | (oof_crisis >= threshold)
-    without_chars = by_patterns | (oof_embedding >= combined_threshold(
-        oof_embedding, by_patterns, is_calm, max_false_alarms=max_false_alarms))
+    without_chars = by_patterns | (oof_embedding >= recall_threshold(
+        oof_embedding, by_patterns, is_crisis, target_recall=target_recall))
     label_head = fit_label_head(items, c, extra, ordinary_weight)
     reference = build_reference(items, extra, knn_weight)
     calibration = {
@@ -443,20 +446,18 @@ def train_model(
         "ordinary_questions": len(ordinary),
         "ordinary_weight": ordinary_weight,
         "knn_weight": knn_weight,
-        "max_false_alarms": max_false_alarms,
+        "target_recall": target_recall,
         "train_messages": len(items),
         "char_weight": char_weight,
         "char_c": char_c,
         "oof_crisis_recall": round(float(fires[is_crisis].mean()), 4) if is_crisis.any() else None,
-        "oof_crisis_recall_without_chars": round(float(without_chars[is_crisis].mean()), 4)
-        if is_crisis.any()
-        else None,
+        "oof_false_alarms_without_chars": round(float(without_chars[is_calm].mean()), 4) if is_calm.any() else None,
         "oof_false_alarms": round(float(fires[is_calm].mean()), 4) if is_calm.any() else None,
         "oof_misuse_recall": round(float((oof_misuse[is_misuse] >= misuse_threshold).mean()), 4)
         if is_misuse.any()
         else None,
-        "note": "threshold: lowest classifier score at which patterns OR classifier stay within max_false_alarms "
-        "on the out-of-fold calm messages",
+        "note": "threshold: highest classifier score at which patterns OR classifier keep target_recall of the "
+        "out-of-fold crisis messages; sure_threshold: 1% out-of-fold false alarms for the classifier alone",
     }
     return SafetyModel(
         embedder=embedder_name,
@@ -498,6 +499,19 @@ def build_reference(items: list[_Embedded], extra: list[np.ndarray], weight: flo
     rows.extend(extra)
     crisis.extend([False] * len(extra))
     return Reference(vectors=np.stack(rows).astype(np.float32), crisis=np.array(crisis), weight=weight)
+
+
+def recall_threshold(scores: np.ndarray, by_patterns: np.ndarray, crisis: np.ndarray, *, target_recall: float) -> float:
+    """Highest classifier threshold at which (patterns OR classifier) still find ``target_recall`` of the
+    crisis messages; the patterns' own hits count before the classifier needs to."""
+    if not crisis.any():
+        return float(scores.max()) + 1e-4
+    missed_by_patterns = np.sort(scores[crisis & ~by_patterns])[::-1]
+    needed = int(np.ceil(target_recall * crisis.sum())) - int((crisis & by_patterns).sum())
+    if needed <= 0 or len(missed_by_patterns) == 0:
+        return float(scores.max()) + 1e-4
+    # The needed-th highest score among the messages only the classifier can catch fires at this threshold.
+    return float(missed_by_patterns[min(needed, len(missed_by_patterns)) - 1])
 
 
 def combined_threshold(scores: np.ndarray, by_patterns: np.ndarray, calm: np.ndarray, *, max_false_alarms: float) -> float:

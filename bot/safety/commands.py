@@ -62,7 +62,7 @@ def train(settings: Settings) -> SafetyModel:
         embedder_name=embedder.name,
         ordinary=ordinary,
         fired_by_patterns=patterns.quick,
-        max_false_alarms=settings.safety.max_false_alarms,
+        target_recall=settings.safety.target_recall,
     )
     model.save(model_path(settings))
     return model
