@@ -5,11 +5,13 @@ from __future__ import annotations
 
 from typing import Any
 
+import numpy as np
 import pytest
 import yaml
 
 from bot.language import SUPPORTED, detect_language, unsupported_language
 from bot.safety.chars import CharHead, fit_char_head, ngram_counts
+from bot.safety.classifier import recall_threshold
 from bot.safety.commands import detector, load_set, measure, model_is_current
 from bot.safety.detector import CrisisSignal
 from bot.safety.patterns import compile_pattern, sentences
@@ -53,6 +55,19 @@ def test_character_ngrams_learn_what_the_embedding_cannot_spell(tmp_path: Any) -
     assert ngram_counts("Ab  c") == ngram_counts("ab c"), "case and spacing do not change the features"
 
 
+def test_the_threshold_is_chosen_for_recall_and_counts_what_the_patterns_already_found() -> None:
+    scores = np.array([0.9, 0.8, 0.7, 0.6, 0.5, 0.4, 0.3, 0.2])
+    crisis = np.array([True, True, True, True, False, True, False, False])
+    patterns = np.zeros(8, bool)
+    # Four of five crisis messages (0.8) need the classifier down to 0.6; the calm 0.5 stays quiet.
+    assert recall_threshold(scores, patterns, crisis, target_recall=0.8) == 0.6
+    # All five: down to 0.4, and the calm 0.5 fires (the false alarm is the price, not the target).
+    assert recall_threshold(scores, patterns, crisis, target_recall=1.0) == 0.4
+    # A pattern hit on the 0.4 message counts already, so 0.6 is enough for all five.
+    patterns[5] = True
+    assert recall_threshold(scores, patterns, crisis, target_recall=1.0) == 0.6
+
+
 def test_the_committed_model_adds_its_character_head(check: Any) -> None:
     model = check.model
     assert model.chars is not None and model.char_weight > 0
@@ -62,12 +77,19 @@ def test_the_committed_model_adds_its_character_head(check: Any) -> None:
 def test_held_out_recall_and_false_alarms_do_not_fall_back(corpus_settings: Any, check: Any) -> None:
     # Regression guard at the level reached on the held-out split (see the closing note), not a target.
     _, m = measure(corpus_settings, split_name="test", check=check)
-    # (2026-12-01: batch f joined the test split whole, so the level is lower; the detector is unchanged.)
-    assert m["crisis_recall"] >= 0.75
-    assert m["per_category"]["suicide"]["recall"] >= 0.70
-    assert m["per_category"]["danger"]["recall"] >= 0.75
-    assert m["false_alarm_rate"] <= 0.12
+    # (2026-12-01, second stop: threshold chosen for out-of-fold recall 0.85, batches e/f split, g and h added:
+    # recall 0.867, suicide 0.837, danger 0.883, false alarms 0.144 on a test split that now holds batch g whole.)
+    assert m["crisis_recall"] >= 0.85
+    assert m["per_category"]["suicide"]["recall"] >= 0.82
+    assert m["per_category"]["danger"]["recall"] >= 0.86
+    assert m["false_alarm_rate"] <= 0.155
     assert m["misuse_false_refusals"] <= 0.02
+
+
+def test_dev_set_ordinary_questions_do_not_trigger(check: Any) -> None:
+    # The target: no alarm on the dev set's ordinary questions (met since the calm batch h was trained on).
+    alarmed = [c["id"] for c in DEV if c["expect"] != "crisis" and check.check(c["question"]) is not None]
+    assert alarmed == []
 
 
 def test_dev_set_crisis_cases_all_trigger(check: Any) -> None:

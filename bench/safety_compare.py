@@ -1,0 +1,93 @@
+"""The crisis check before and after a retrain, on the same messages: the test split, per batch.
+
+The committed model is compared with the weights of an earlier commit (``--before REV``), both run over
+the same messages (default: the test split), so a change of split or data cannot pass for a better
+detector. Per batch (``ar-g`` is batch g), per language and per category: crisis recall and false
+alarms on the calm messages.
+Usage: .venv/bin/python bench/safety_compare.py --before 16eaf02 [--split test] [--out FILE]
+"""
+
+from __future__ import annotations
+
+import argparse
+import subprocess
+import tempfile
+from collections import defaultdict
+from collections.abc import Callable
+from pathlib import Path
+
+from bot.safety.commands import detector, load_set
+from bot.safety.dataset import SafetyMessage
+from bot.safety.evaluate import SafetyEval, evaluate
+from bot.settings import load_settings
+
+MODEL_FILES = ("model.json", "model.npz", "model-chars.npz")
+
+
+def batch_of(message: SafetyMessage) -> str:
+    """The batch letter in an id such as ``arg-0003`` (the first batch has none: ``a``)."""
+    prefix = message.id.split("-")[0]
+    return prefix[2:] or "a"
+
+
+def figures(result: SafetyEval, key: Callable[[SafetyMessage], str]) -> dict[str, tuple[str, str]]:
+    """Per group: crisis recall (found/n) and false alarms (fired/n) on the calm messages."""
+    found: dict[str, list[int]] = defaultdict(lambda: [0, 0, 0, 0])
+    for r in result.results:
+        g = found[key(r.message)]
+        fired = r.report.signal is not None
+        if r.message.is_crisis:
+            g[0] += fired
+            g[1] += 1
+        elif r.message.label == "none":
+            g[2] += fired
+            g[3] += 1
+    return {k: (f"{v[0] / v[1]:.3f}" if v[1] else "-", f"{v[2] / v[3]:.3f}" if v[3] else "-") for k, v in found.items()}
+
+
+def table(title: str, before: SafetyEval, after: SafetyEval, key: Callable[[SafetyMessage], str]) -> list[str]:
+    b, a = figures(before, key), figures(after, key)
+    lines = [f"## {title}", "", "| group | recall before | recall now | false alarms before | false alarms now |",
+             "| --- | --- | --- | --- | --- |"]
+    lines += [f"| {k} | {b[k][0]} | {a[k][0]} | {b[k][1]} | {a[k][1]} |" for k in sorted(a)]
+    return [*lines, ""]
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--before", required=True, help="commit whose knowledge/safety/model*.json|npz to compare")
+    parser.add_argument("--split", default="test", choices=["test", "train", "all"])
+    parser.add_argument("--out", type=Path, help="also write the report here")
+    args = parser.parse_args()
+    settings = load_settings(None)
+    messages = load_set(settings, args.split)
+    after_check = detector(settings)
+    with tempfile.TemporaryDirectory() as tmp:
+        old_dir = Path(tmp)
+        for name in MODEL_FILES:
+            ref = f"{args.before}:knowledge/safety/{name}"
+            blob = subprocess.run(["git", "show", ref], capture_output=True, check=True)
+            (old_dir / name).write_bytes(blob.stdout)
+        (old_dir / "messages").symlink_to(settings.paths.safety_dir.resolve() / "messages")
+        old_settings = settings.model_copy(update={"paths": settings.paths.model_copy(update={"safety_dir": old_dir})})
+        before_check = detector(old_settings)
+        before_check.embedder = after_check.embedder  # one embedder, loaded once
+        before = evaluate(messages, before_check.inspect)
+    after = evaluate(messages, after_check.inspect)
+    everything = figures(after, lambda m: "all"), figures(before, lambda m: "all")
+    lines = [f"# Crisis check on the {args.split} split ({len(messages)} messages): weights of {args.before} vs now",
+             "", f"all: recall {everything[1]['all'][0]} -> {everything[0]['all'][0]}, "
+             f"false alarms {everything[1]['all'][1]} -> {everything[0]['all'][1]}", ""]
+    lines += table("per batch", before, after, batch_of)
+    lines += table("per language", before, after, lambda m: m.lang)
+    lines += table("per category (recall) / calm (false alarms)", before, after,
+                   lambda m: m.label if m.is_crisis or m.label == "none" else "misuse")
+    report = "\n".join(lines)
+    print(report)
+    if args.out:
+        args.out.write_text(report + "\n", encoding="utf-8")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
