@@ -361,7 +361,10 @@ class Service:
             return done(Answer(outcome="clarify", lang=reply_lang, text=text("empty", reply_lang)), "empty")
         # Crisis before anything else, also in a message that is too long for an answer.
         t0 = time.perf_counter()
-        safety = self.safety.inspect(message[:ABSOLUTE_MAX_CHARS])
+        remainder, injected = strip_injection(message)
+        safety = self.safety.inspect(
+            message[:ABSOLUTE_MAX_CHARS], classifier_text=remainder[:ABSOLUTE_MAX_CHARS] if injected else None
+        )
         timings["safety"] = round((time.perf_counter() - t0) * 1000, 1)
         if safety.signal is not None and not safety.signal.sure:
             unsure = safety.signal
@@ -385,19 +388,15 @@ class Service:
                 ),
                 f"language: {other}",
             )
-        remainder, injected = strip_injection(message)
         if injected:
             log.info("prompt-injection text removed from a message")
         if is_privacy_lookup(message):
             return done(compose_mod.refusal(reply_lang, kind="privacy"), "privacy lookup")
         if safety.misuse:
-            if unsure is not None:
-                # The request is refused; the doubtful alarm becomes a pointer to help inside the refusal.
-                unsure = None
-                return done(
-                    compose_mod.refusal(reply_lang, kind="misuse", referral_text=text("safety_pointer", reply_lang)),
-                    "misuse, with a doubtful alarm: refused with a pointer to help",
-                )
+            # Next to a doubtful alarm the help lines still come first (``done`` puts them above) and the
+            # request is refused below them: the misuse head also fires on real crises buried in a request
+            # ("write my mentor that I won't come to the OPP meeting on Thursday" + a goodbye), so a refusal
+            # must never take the help lines' place.
             return done(compose_mod.refusal(reply_lang, kind="misuse"), "misuse: forge, deceive or look up others")
 
         retr = self.retriever()

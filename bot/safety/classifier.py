@@ -406,12 +406,19 @@ def train_model(
         char_c: inverse regularisation strength of the character n-gram head.
     """
     items = embed_messages(messages, embed)
-    extra = [v for text in ordinary for v in np.asarray(embed(windows(text)), dtype=np.float32)]
+    extra: list[np.ndarray] = []
+    owner: list[int] = []  # which ordinary question each extra window belongs to
+    for q, text in enumerate(ordinary):
+        vectors = np.asarray(embed(windows(text)), dtype=np.float32)
+        extra.extend(vectors)
+        owner.extend([q] * len(vectors))
+    owners = np.asarray(owner, int)
     rng = np.random.default_rng(seed)
     order = rng.permutation(len(items))
     fold_of = np.empty(len(items), int)
     fold_of[order] = np.arange(len(items)) % folds
-    extra_fold = np.arange(len(extra)) % folds
+    extra_fold = owners % folds  # a question's windows stay in one fold
+    oof_ordinary_misuse = np.zeros(len(ordinary))
     oof_crisis = np.zeros(len(items))
     oof_chars = np.zeros(len(items))
     oof_misuse = np.zeros(len(items))
@@ -423,6 +430,10 @@ def train_model(
         crisis, misuse = message_scores(head, [items[i] for i in held], build_reference(train, fold_extra, knn_weight))
         oof_crisis[held] = crisis
         oof_misuse[held] = misuse
+        held_extra = np.flatnonzero(extra_fold == f)
+        if len(held_extra):
+            p = head.proba(np.stack([extra[j] for j in held_extra]))[:, head.classes.index("misuse")]
+            np.maximum.at(oof_ordinary_misuse, owners[held_extra], p)
         if char_weight > 0:
             chars = _char_head(train, [q for j, q in enumerate(ordinary) if j % folds != f], ordinary_weight, char_c)
             oof_chars[held] = [chars.proba(items[i].texts or [items[i].message.text]).max() for i in held]
@@ -434,7 +445,16 @@ def train_model(
     by_patterns = np.array([bool(fired_by_patterns(it.message.text)) if fired_by_patterns else False for it in items])
     threshold = recall_threshold(oof_crisis, by_patterns, is_crisis, target_recall=target_recall)
     sure_threshold = combined_threshold(oof_crisis, np.zeros_like(by_patterns), is_calm, max_false_alarms=0.01)
-    misuse_threshold = max(0.5, choose_threshold(oof_misuse, is_misuse, max_false_alarms=0.005))
+    # The ordinary parent questions are a second budget, not more negatives in the first: "dyslexieverklaring
+    # aanvragen" must not read as a request to forge a statement, and pooling thousands of easy questions
+    # with the safety set would lower the threshold instead.
+    misuse_threshold = max(
+        0.5,
+        choose_threshold(oof_misuse, is_misuse, max_false_alarms=0.005),
+        choose_threshold(oof_ordinary_misuse, np.zeros(len(ordinary), bool), max_false_alarms=0.005)
+        if len(ordinary)
+        else 0.0,
+    )
     fires = by_patterns | (oof_crisis >= threshold)
     without_chars = by_patterns | (oof_embedding >= recall_threshold(
         oof_embedding, by_patterns, is_crisis, target_recall=target_recall))
@@ -455,6 +475,9 @@ def train_model(
         "oof_false_alarms": round(float(fires[is_calm].mean()), 4) if is_calm.any() else None,
         "oof_misuse_recall": round(float((oof_misuse[is_misuse] >= misuse_threshold).mean()), 4)
         if is_misuse.any()
+        else None,
+        "oof_ordinary_false_refusals": round(float((oof_ordinary_misuse >= misuse_threshold).mean()), 4)
+        if len(ordinary)
         else None,
         "note": "threshold: highest classifier score at which patterns OR classifier keep target_recall of the "
         "out-of-fold crisis messages; sure_threshold: 1% out-of-fold false alarms for the classifier alone",
