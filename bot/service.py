@@ -361,10 +361,7 @@ class Service:
             return done(Answer(outcome="clarify", lang=reply_lang, text=text("empty", reply_lang)), "empty")
         # Crisis before anything else, also in a message that is too long for an answer.
         t0 = time.perf_counter()
-        remainder, injected = strip_injection(message)
-        safety = self.safety.inspect(
-            message[:ABSOLUTE_MAX_CHARS], classifier_text=remainder[:ABSOLUTE_MAX_CHARS] if injected else None
-        )
+        safety = self.safety.inspect(message[:ABSOLUTE_MAX_CHARS])
         timings["safety"] = round((time.perf_counter() - t0) * 1000, 1)
         if safety.signal is not None and not safety.signal.sure:
             unsure = safety.signal
@@ -388,6 +385,7 @@ class Service:
                 ),
                 f"language: {other}",
             )
+        remainder, injected = strip_injection(message)
         if injected:
             log.info("prompt-injection text removed from a message")
         if is_privacy_lookup(message):
