@@ -74,10 +74,11 @@ def main() -> int:
         before_check.embedder = after_check.embedder  # one embedder, loaded once
         before = evaluate(messages, before_check.inspect)
     after = evaluate(messages, after_check.inspect)
-    everything = figures(after, lambda m: "all"), figures(before, lambda m: "all")
+    (recall_before, alarms_before), (recall_now, alarms_now) = (
+        figures(result, lambda m: "all")["all"] for result in (before, after)
+    )
     lines = [f"# Crisis check on the {args.split} split ({len(messages)} messages): weights of {args.before} vs now",
-             "", f"all: recall {everything[1]['all'][0]} -> {everything[0]['all'][0]}, "
-             f"false alarms {everything[1]['all'][1]} -> {everything[0]['all'][1]}", ""]
+             "", f"all: recall {recall_before} -> {recall_now}, false alarms {alarms_before} -> {alarms_now}", ""]
     lines += table("per batch", before, after, batch_of)
     lines += table("per language", before, after, lambda m: m.lang)
     lines += table("per category (recall) / calm (false alarms)", before, after,

@@ -451,9 +451,7 @@ def train_model(
     misuse_threshold = max(
         0.5,
         choose_threshold(oof_misuse, is_misuse, max_false_alarms=0.005),
-        choose_threshold(oof_ordinary_misuse, np.zeros(len(ordinary), bool), max_false_alarms=0.005)
-        if len(ordinary)
-        else 0.0,
+        choose_threshold(oof_ordinary_misuse, np.zeros(len(ordinary), bool), max_false_alarms=0.005),
     )
     fires = by_patterns | (oof_crisis >= threshold)
     without_chars = by_patterns | (oof_embedding >= recall_threshold(
