@@ -246,7 +246,8 @@ def cmd_safety(args: argparse.Namespace, settings: Settings) -> int:
         model = commands.train(settings)
         cal = model.calibration
         _out(
-            f"trained on {cal['train_messages']} messages (data {model.data_hash}); threshold {model.threshold:.3f}, "
+            f"trained on {cal['train_messages']} messages (data {model.data_hash}); threshold {model.threshold:.3f} "
+            f"(per script: {', '.join(f'{k} {v:.3f}' for k, v in sorted(model.script_thresholds.items()))}), "
             f"misuse threshold {model.misuse_threshold:.3f}; out-of-fold crisis recall {cal['oof_crisis_recall']} "
             f"(target {cal['target_recall']}), "
             f"false alarms {cal['oof_false_alarms']} -> {commands.model_path(settings)}"

@@ -59,6 +59,18 @@ def _script_counts(text: str) -> dict[str, int]:
     return counts
 
 
+def script_of(text: str) -> str:
+    """The script a message is mainly written in: "arabic" or "cyrillic" when at least 30% of its letters
+    are, else "latin" (also for a text without letters)."""
+    counts = _script_counts(text)
+    letters = sum(counts.values())
+    if letters and counts["arabic"] >= 0.3 * letters:
+        return "arabic"
+    if letters and counts["cyrillic"] >= 0.3 * letters:
+        return "cyrillic"
+    return "latin"
+
+
 def _ours_score(text: str) -> float:
     """How much a text looks like one of our six languages: Arabic or Cyrillic script, or the best
     count of function words and language letters."""
@@ -82,13 +94,12 @@ def detect_language(text: str, *, fallback: str = "nl") -> str:
     the script and the function words of the rest decide.
     """
     fallback = fallback if fallback in SUPPORTED else "nl"
-    counts = _script_counts(text)
-    letters = sum(counts.values())
-    if letters == 0:
+    if not any(ch.isalpha() for ch in text):
         return fallback
-    if counts["arabic"] >= 0.3 * letters:
+    script = script_of(text)
+    if script == "arabic":
         return "ar"
-    if counts["cyrillic"] >= 0.3 * letters:
+    if script == "cyrillic":
         # Russian-speaking Ukrainian families are common; without Ukrainian letters we still answer in
         # Ukrainian rather than Dutch, which they may not read.
         return "uk"

@@ -9,9 +9,9 @@ import numpy as np
 import pytest
 import yaml
 
-from bot.language import SUPPORTED, detect_language, unsupported_language
+from bot.language import SUPPORTED, detect_language, script_of, unsupported_language
 from bot.safety.chars import CharHead, fit_char_head, ngram_counts
-from bot.safety.classifier import recall_threshold
+from bot.safety.classifier import MIN_SCRIPT_CRISIS, per_script_thresholds, recall_threshold
 from bot.safety.commands import detector, load_set, measure, model_is_current
 from bot.safety.detector import CrisisSignal
 from bot.safety.patterns import compile_pattern, sentences
@@ -66,6 +66,35 @@ def test_the_threshold_is_chosen_for_recall_and_counts_what_the_patterns_already
     # A pattern hit on the 0.4 message counts already, so 0.6 is enough for all five.
     patterns[5] = True
     assert recall_threshold(scores, patterns, crisis, target_recall=1.0) == 0.6
+
+
+def test_each_script_gets_the_same_recall_and_a_small_one_keeps_the_shared_threshold() -> None:
+    n = MIN_SCRIPT_CRISIS
+    # Arabic-script crisis messages score lower than Latin ones (a weaker embedding there), Cyrillic has too few.
+    arabic = np.linspace(0.3, 0.9, n)
+    latin = np.linspace(0.6, 1.2, n)
+    scores = np.concatenate([arabic, latin, [0.9, 0.2]])
+    scripts = np.array(["arabic"] * n + ["latin"] * n + ["cyrillic", "cyrillic"])
+    crisis = np.ones(len(scores), bool)
+    patterns = np.zeros(len(scores), bool)
+    got = per_script_thresholds(scores, patterns, crisis, scripts, target_recall=0.5)
+    assert set(got) == {"arabic", "latin"}, "a script with fewer crisis examples uses the shared threshold"
+    assert got["arabic"] < got["latin"]
+    for script in ("arabic", "latin"):
+        mine = scores[scripts == script]
+        assert (mine >= got[script]).mean() == pytest.approx(0.5, abs=1 / n)
+
+
+def test_the_committed_model_asks_every_script_for_the_same_recall(check: Any) -> None:
+    model = check.model
+    assert set(model.script_thresholds) >= {"arabic", "latin"}
+    # The threshold used is the one of the message's script.
+    assert model.threshold_for("ابني لا يريد الذهاب إلى المدرسة") == model.script_thresholds["arabic"]
+    assert model.threshold_for("mijn zoon wil niet naar school") == model.script_thresholds["latin"]
+    for figures in model.calibration["scripts"].values():
+        if figures["crisis"] >= MIN_SCRIPT_CRISIS:
+            assert figures["oof_recall"] >= model.calibration["target_recall"]
+    assert script_of("бла бла school") == "cyrillic" and script_of("1234") == "latin"
 
 
 def test_the_committed_model_adds_its_character_head(check: Any) -> None:

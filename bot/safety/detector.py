@@ -122,7 +122,7 @@ class SafetyCheck:
         found = {h.category for h in hits}
         categories = [c for c in URGENCY if c in found]
         layers: list[str] = ["patterns"] if categories else []
-        if scores is not None and self.model is not None and scores.crisis >= self.model.threshold:
+        if scores is not None and self.model is not None and scores.crisis >= self.model.threshold_for(read):
             layers.append("classifier")
             total = max(sum(scores.label_proba.get(c, 0.0) for c in CRISIS_LABELS), 1e-9)
             for c in URGENCY:
