@@ -105,6 +105,9 @@ class Service:
         self.safety = SafetyCheck.load(
             PATTERNS_FILE, model_path(settings), self.embedder if settings.safety.classifier else None,
             doubt_below=settings.safety.pattern_doubt_below,
+            also_name_share=settings.safety.also_name_share,
+            child_from=settings.safety.child_from,
+            acute_from=settings.safety.acute_from,
         )
         self.referrals = Referrals.load(settings.paths.referrals)
         self.ladder = Ladder.load(settings.paths.routes_dir / "escalation.yaml")

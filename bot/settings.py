@@ -157,6 +157,18 @@ class SafetySettings(_Section):
     pattern_doubt_below: float = Field(
         0.3, ge=0, le=1, description="A pattern hit the classifier scores below this: help lines, then the answer."
     )
+    also_name_share: float = Field(
+        0.1, gt=0, le=1, description="A crisis label with at least this share of the classifier's crisis "
+        "probability also gets its help lines."
+    )
+    child_from: float = Field(
+        0.35, gt=0, le=1, description="From this probability of a child writing, the reply speaks to a child and "
+        "names De Kindertelefoon."
+    )
+    acute_from: float = Field(
+        0.35, gt=0, le=1, description="From this probability of acute danger (or of school staff as the "
+        "perpetrator of abuse) the reply puts 112 first (or adds the vertrouwensinspecteur)."
+    )
 
 
 class FreshnessSettings(_Section):

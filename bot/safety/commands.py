@@ -72,7 +72,11 @@ def detector(settings: Settings, *, classifier: bool | None = None) -> SafetyChe
     """The detector as the service builds it (optionally patterns only)."""
     use = settings.safety.classifier if classifier is None else classifier
     embedder = make_embedder(settings.embedder) if use else None
-    return SafetyCheck.load(PATTERNS_FILE, model_path(settings), embedder, doubt_below=settings.safety.pattern_doubt_below)
+    return SafetyCheck.load(
+        PATTERNS_FILE, model_path(settings), embedder, doubt_below=settings.safety.pattern_doubt_below,
+        also_name_share=settings.safety.also_name_share, child_from=settings.safety.child_from,
+        acute_from=settings.safety.acute_from,
+    )
 
 
 def model_is_current(settings: Settings) -> bool:

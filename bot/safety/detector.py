@@ -34,8 +34,6 @@ Category = Literal["suicide", "self_harm", "abuse", "danger"]
 URGENCY: tuple[Category, ...] = ("danger", "suicide", "self_harm", "abuse")
 #: Pattern categories that are signals for the reply, not crises of their own.
 SIGNALS = ("child", "adult", "acute", "staff")
-#: A crisis label the classifier gives at least this share of the crisis probability is named too.
-SECONDARY_SHARE = 0.3
 
 
 @dataclass(frozen=True)
@@ -67,16 +65,22 @@ class SafetyCheck:
     """Patterns plus, when available, the classifier over the embedder's query vectors."""
 
     def __init__(
-        self, patterns: PatternSet, model: SafetyModel | None, embedder: object | None, *, doubt_below: float = 0.0
+        self, patterns: PatternSet, model: SafetyModel | None, embedder: object | None, *, doubt_below: float = 0.0,
+        also_name_share: float = 0.1, child_from: float = 0.35, acute_from: float = 0.35,
     ) -> None:
         self.patterns = patterns
         self.model = model if embedder is not None else None
         self.embedder = embedder
         self.doubt_below = doubt_below
+        # Low on purpose: a reply without the help line the case needs costs more than one line too many.
+        self.also_name_share = also_name_share
+        self.child_from = child_from
+        self.acute_from = acute_from
 
     @classmethod
     def load(
-        cls, patterns_path: Path, model_path: Path, embedder: object | None, *, doubt_below: float = 0.0
+        cls, patterns_path: Path, model_path: Path, embedder: object | None, *, doubt_below: float = 0.0,
+        also_name_share: float = 0.1, child_from: float = 0.35, acute_from: float = 0.35,
     ) -> SafetyCheck:
         """Patterns from their data file and the trained weights (skipped, with a warning, when unusable)."""
         patterns = load_patterns(patterns_path)
@@ -96,7 +100,8 @@ class SafetyCheck:
                         name,
                     )
                     model = None
-        return cls(patterns, model, embedder, doubt_below=doubt_below)
+        return cls(patterns, model, embedder, doubt_below=doubt_below, also_name_share=also_name_share,
+                   child_from=child_from, acute_from=acute_from)
 
     def _scores(self, text: str) -> WindowScores | None:
         if self.model is None or self.embedder is None:
@@ -122,11 +127,15 @@ class SafetyCheck:
         found = {h.category for h in hits}
         categories = [c for c in URGENCY if c in found]
         layers: list[str] = ["patterns"] if categories else []
-        if scores is not None and self.model is not None and scores.crisis >= self.model.threshold_for(read):
+        fired = scores is not None and self.model is not None and scores.crisis >= self.model.threshold_for(read)
+        if fired:
             layers.append("classifier")
+        if scores is not None and (fired or (categories and scores.crisis >= self.doubt_below)):
+            # Whichever layer raised the alarm, the classifier's reading names the other likely cases too: a
+            # pattern that saw "kill" should not leave out Veilig Thuis when the message reads as abuse.
             total = max(sum(scores.label_proba.get(c, 0.0) for c in CRISIS_LABELS), 1e-9)
             for c in URGENCY:
-                if c not in categories and scores.label_proba.get(c, 0.0) / total >= SECONDARY_SHARE:
+                if c not in categories and scores.label_proba.get(c, 0.0) / total >= self.also_name_share:
                     categories.append(c)
             if not any(c in categories for c in CRISIS_LABELS):
                 categories.append(max(CRISIS_LABELS, key=lambda c: scores.label_proba.get(c, 0.0)))  # type: ignore[arg-type]
@@ -143,9 +152,9 @@ class SafetyCheck:
         signal = CrisisSignal(
             category=categories[0],
             categories=tuple(categories),
-            child=child_hint or ("adult" not in found and scores is not None and scores.child >= 0.5),
-            acute="danger" in categories or "acute" in found or (scores is not None and scores.acute >= 0.5),
-            staff="abuse" in categories and ("staff" in found or (scores is not None and scores.staff >= 0.5)),
+            child=child_hint or ("adult" not in found and scores is not None and scores.child >= self.child_from),
+            acute="danger" in categories or "acute" in found or (scores is not None and scores.acute >= self.acute_from),
+            staff="abuse" in categories and ("staff" in found or (scores is not None and scores.staff >= self.acute_from)),
             layers=tuple(layers),
             matched=next((h.matched for h in hits if h.category in CRISIS_LABELS), ""),
             score=round(scores.crisis, 4) if scores is not None else 0.0,
