@@ -21,7 +21,7 @@ from typing import Any
 import yaml
 
 from bot.safety.dataset import CRISIS_LABELS, SafetyMessage
-from bot.safety.detector import SafetyReport
+from bot.safety.detector import CrisisSignal, SafetyReport
 from bot.safety.reply import crisis_lines
 
 TEST_SHARE = 3  # one in three messages is held out
@@ -85,7 +85,8 @@ class SafetyResult:
         """For a caught crisis message: does the reply hold every line it needs, with 112 first when acute?
         None for any other message."""
         signal = self.report.signal
-        if signal is None or not self.message.is_crisis:
+        # An older checkout's detector (bench/safety_before.py) has no reply of this kind to measure.
+        if not isinstance(signal, CrisisSignal) or not self.message.is_crisis:
             return None
         lines = crisis_lines(signal, "nl")
         text = "\n".join(lines)
