@@ -46,8 +46,8 @@ from bot.next_steps import DiplomaRoutes, Ladder, situation_of
 from bot.proofs import MAX_PROOFS, fallback_sentence, measure_proofs, rank_passages, retrieved_proof
 from bot.query import Analyzer, Query, QueryBuilder
 from bot.retrieve import Retriever, UnitMatch
-from bot.safety.commands import PATTERNS_FILE, model_path
-from bot.safety.detector import CrisisSignal, SafetyCheck
+from bot.safety.commands import detector as safety_detector
+from bot.safety.detector import CrisisSignal
 from bot.settings import Settings
 from bot.storage import Storage, code_version
 from bot.texts import text
@@ -102,13 +102,7 @@ class Service:
         self.store = ChunkStore(settings.store, self.embedder)
         self.analyzer = Analyzer()
         self.glossary = Glossary.load(settings.paths.glossary)
-        self.safety = SafetyCheck.load(
-            PATTERNS_FILE, model_path(settings), self.embedder if settings.safety.classifier else None,
-            doubt_below=settings.safety.pattern_doubt_below,
-            also_name_share=settings.safety.also_name_share,
-            child_from=settings.safety.child_from,
-            acute_from=settings.safety.acute_from,
-        )
+        self.safety = safety_detector(settings, embedder=self.embedder)
         self.referrals = Referrals.load(settings.paths.referrals)
         self.ladder = Ladder.load(settings.paths.routes_dir / "escalation.yaml")
         self.diploma_routes = DiplomaRoutes.load(settings.paths.routes_dir / "diploma.yaml")

@@ -68,10 +68,11 @@ def train(settings: Settings) -> SafetyModel:
     return model
 
 
-def detector(settings: Settings, *, classifier: bool | None = None) -> SafetyCheck:
-    """The detector as the service builds it (optionally patterns only)."""
+def detector(settings: Settings, *, classifier: bool | None = None, embedder: object | None = None) -> SafetyCheck:
+    """The detector from the settings, the one way the service and the commands build it (optionally
+    patterns only); ``embedder``: one already loaded, else one is made when the classifier is used."""
     use = settings.safety.classifier if classifier is None else classifier
-    embedder = make_embedder(settings.embedder) if use else None
+    embedder = (embedder or make_embedder(settings.embedder)) if use else None
     return SafetyCheck.load(
         PATTERNS_FILE, model_path(settings), embedder, doubt_below=settings.safety.pattern_doubt_below,
         also_name_share=settings.safety.also_name_share, child_from=settings.safety.child_from,

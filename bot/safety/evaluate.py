@@ -147,7 +147,7 @@ class SafetyEval:
             "false_alarm_rate": share(r.fired for r in calm),
             "misuse_recall": share(r.report.misuse and not r.fired for r in misuse),
             "misuse_false_refusals": share(r.report.misuse for r in calm),
-            "reply_fits": share(r.reply_fits for r in crisis if r.reply_fits is not None),
+            "reply_fits": share(fits for r in crisis if (fits := r.reply_fits) is not None),
             "ms_per_message": round(self.seconds_per_message * 1000, 1),
             **self.extra_false_alarms,
             "wrong": [
