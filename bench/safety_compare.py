@@ -16,9 +16,11 @@ from collections import defaultdict
 from collections.abc import Callable
 from pathlib import Path
 
+from bot.safety.classifier import SafetyModel
 from bot.safety.commands import detector, load_set
 from bot.safety.dataset import SafetyMessage
 from bot.safety.evaluate import SafetyEval, evaluate
+from bot.safety.features import SafetyFeatures
 from bot.settings import load_settings
 
 MODEL_FILES = ("model.json", "model.npz", "model-chars.npz")
@@ -70,8 +72,11 @@ def main() -> int:
             (old_dir / name).write_bytes(blob.stdout)
         (old_dir / "messages").symlink_to(settings.paths.safety_dir.resolve() / "messages")
         old_settings = settings.model_copy(update={"paths": settings.paths.model_copy(update={"safety_dir": old_dir})})
-        before_check = detector(old_settings)
-        before_check.embedder = after_check.embedder  # one embedder, loaded once
+        # One embedder, loaded once; weights from before the second encoder read the embedder's vectors alone.
+        now = after_check.embedder
+        old_name = SafetyModel.load(old_dir / "model.json").embedder
+        same = now is not None and old_name == now.name
+        before_check = detector(old_settings, embedder=now if same else SafetyFeatures(now.primary) if now else None)
         before = evaluate(messages, before_check.inspect)
     after = evaluate(messages, after_check.inspect)
     (recall_before, alarms_before), (recall_now, alarms_now) = (

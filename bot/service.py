@@ -182,6 +182,8 @@ class Service:
         """Load the index and the embedding model now, so the first parent does not wait for it."""
         retriever = self.retriever()
         self.embedder.query("warm-up")
+        if self.safety.embedder is not None:
+            self.safety.embedder.query("warm-up")  # the crisis check's second encoder loads on first use
         _ = retriever.chunks
 
     def ready(self) -> bool:

