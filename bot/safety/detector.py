@@ -134,7 +134,13 @@ class SafetyCheck:
             # Whichever layer raised the alarm, the classifier's reading names the other likely cases too: a
             # pattern that saw "kill" should not leave out Veilig Thuis when the message reads as abuse.
             total = max(sum(scores.label_proba.get(c, 0.0) for c in CRISIS_LABELS), 1e-9)
+            top = max(CRISIS_LABELS, key=lambda c: scores.label_proba.get(c, 0.0))
             for c in URGENCY:
+                # Danger puts 112 first, so a small share of it is not enough: it is named when the acute head
+                # agrees, or when the classifier itself fired and reads danger as the most likely crisis (a son
+                # "talking about suicide", found by a pattern, is a 113 case).
+                if c == "danger" and scores.acute < self.acute_from and not (fired and top == "danger"):
+                    continue
                 if c not in categories and scores.label_proba.get(c, 0.0) / total >= self.also_name_share:
                     categories.append(c)
             if not any(c in categories for c in CRISIS_LABELS):
