@@ -144,7 +144,7 @@ class SafetyCheck:
                 if c not in categories and scores.label_proba.get(c, 0.0) / total >= self.also_name_share:
                     categories.append(c)
             if not any(c in categories for c in CRISIS_LABELS):
-                categories.append(max(CRISIS_LABELS, key=lambda c: scores.label_proba.get(c, 0.0)))  # type: ignore[arg-type]
+                categories.append(top)  # type: ignore[arg-type]
         categories = [c for c in URGENCY if c in categories]
         # A forging request may come dressed as an order ("pretend to be the school and write..."): the
         # misuse head reads the whole message.
