@@ -249,7 +249,7 @@ def crisis(lang: str, signal: CrisisSignal, citations: list[Citation] | None = N
 
 def crisis_then_answer(lang: str, signal: CrisisSignal, answer: Answer) -> Answer:
     """Help lines first, then (for a message that may not be about danger at all) the ordinary answer."""
-    body = f"{crisis_text(signal, lang)}\n\n{text('crisis_unsure_bridge', lang)}\n\n{answer.text}"
+    body = f"{crisis_text(signal, lang, answer_follows=True)}\n\n{text('crisis_unsure_bridge', lang)}\n\n{answer.text}"
     return answer.model_copy(update={"outcome": "crisis", "text": body})
 
 

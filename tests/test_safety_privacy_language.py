@@ -440,6 +440,7 @@ def test_a_question_about_suicide_policy_gets_help_lines_then_its_answer(service
     assert result.answer.outcome == "crisis"
     assert result.answer.text.lstrip().startswith("Bel of chat nu met 113")
     assert text("crisis_unsure_bridge", "nl") in result.answer.text
+    assert "kunnen wachten" not in result.answer.text
 
 
 def test_a_child_in_danger_gets_only_the_help_lines(service: Any) -> None:

@@ -31,8 +31,13 @@ def languages() -> tuple[str, ...]:
     return tuple(_texts())
 
 
-def crisis_lines(signal: CrisisSignal, lang: str) -> list[str]:
-    """The reply as lines, most urgent first."""
+def crisis_lines(signal: CrisisSignal, lang: str, *, answer_follows: bool = False) -> list[str]:
+    """The reply as lines, most urgent first.
+
+    ``answer_follows``: the alarm is doubtful and the school answer comes below the help lines, so the
+    parent's closing line (call the GP today, school questions can wait) is left out: it would contradict
+    the answer that follows and make a doubtful alarm as heavy as a sure one. A child keeps its closing
+    line (tell an adult you trust), which contradicts nothing."""
     texts = _texts()
     t = texts.get(lang) or texts["en"]
     child = signal.child
@@ -59,10 +64,13 @@ def crisis_lines(signal: CrisisSignal, lang: str) -> list[str]:
         lines.append(t["kindertelefoon"])
     if signal.staff:
         lines.append(t["staff"])
-    lines.append(t["close_child"] if child else t["close"])
+    if child:
+        lines.append(t["close_child"])
+    elif not answer_follows:
+        lines.append(t["close"])
     return lines
 
 
-def crisis_text(signal: CrisisSignal, lang: str) -> str:
-    """The crisis reply as one text, one line per help line."""
-    return "\n".join(crisis_lines(signal, lang))
+def crisis_text(signal: CrisisSignal, lang: str, *, answer_follows: bool = False) -> str:
+    """The crisis reply as one text, one line per help line (see ``crisis_lines``)."""
+    return "\n".join(crisis_lines(signal, lang, answer_follows=answer_follows))
