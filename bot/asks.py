@@ -56,11 +56,19 @@ class Ask:
 class AskLexicon:
     """The word lists of ``asks.yaml``, folded and compiled once."""
 
-    starts: tuple[str, ...]
+    starts: tuple[str, ...]  # every language's question starts (when the message's language is not known)
     continuations: frozenset[str]
     joiners: re.Pattern[str]
     kinds: tuple[tuple[str, re.Pattern[str]], ...]
     wants_steps: re.Pattern[str]
+    starts_by_lang: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    ends_by_lang: dict[str, frozenset[str]] = field(default_factory=dict)
+
+    def starts_for(self, lang: str | None) -> tuple[str, ...]:
+        """The question starts of ``lang``; all of them when the language is not known. One language's
+        start can be another's statement: Dutch "ben" (ben ik...) is Turkish "ben" (I), so a Turkish parent's
+        "Ben de mahvoldum." (I am devastated too) was taken for a question."""
+        return self.starts_by_lang.get(lang or "", self.starts)
 
 
 def _words_rx(words: list[str]) -> re.Pattern[str]:
@@ -74,10 +82,16 @@ def lexicon(path: Path = ASKS_FILE) -> AskLexicon:
     data = yaml.safe_load(path.read_text(encoding="utf-8"))
     words = {fold(w) for group in data["question_starts"].values() for w in group}
     starts = tuple(sorted(words, key=len, reverse=True))
+    by_lang = {
+        str(lang): tuple(sorted({fold(w) for w in group}, key=len, reverse=True))
+        for lang, group in data["question_starts"].items()
+    }
+    ends = {str(lang): frozenset(fold(w) for w in group) for lang, group in (data.get("question_ends") or {}).items()}
     joiners = re.compile(r"[,;]?\s+(?=(?:" + "|".join(re.escape(fold(j)) for j in data["joiners"]) + r")\b)")
     kinds = tuple((kind, _words_rx(words)) for kind, words in data["kinds"].items())
     return AskLexicon(starts=starts, continuations=frozenset(fold(w) for w in data["continuations"]), joiners=joiners,
-                      kinds=kinds, wants_steps=_words_rx(data["wants_steps"]))
+                      kinds=kinds, wants_steps=_words_rx(data["wants_steps"]), starts_by_lang=by_lang,
+                      ends_by_lang=ends)
 
 
 def lexicon_words(key: str, path: Path = ASKS_FILE) -> list[str]:
@@ -95,25 +109,31 @@ def ask_kind(text: str, lex: AskLexicon | None = None) -> str:
     return "what"
 
 
-def _is_question(sentence: str, lex: AskLexicon) -> bool:
+def _is_question(sentence: str, lex: AskLexicon, lang: str | None = None) -> bool:
     s = sentence.strip()
     if s.endswith(("?", "؟")):
         return True
     folded = fold(s)
+    words = re.findall(r"\w+", folded)
+    ends = lex.ends_by_lang.get(lang or "", frozenset()) if lang else frozenset().union(*lex.ends_by_lang.values())
+    if words and words[-1] in ends:  # a question particle at the end (Turkish "... yapabilir mi")
+        return True
     first, _, rest = folded.partition(" ")
     if first in lex.continuations and rest:
         folded = rest
-    return any(folded == w or folded.startswith(w + " ") for w in lex.starts)
+    return any(folded == w or folded.startswith(w + " ") for w in lex.starts_for(lang))
 
 
-def split_asks(message: str, *, lex: AskLexicon | None = None) -> list[Ask]:
-    """The asks in a message, in order, at most three (the most contentful when there are more)."""
+def split_asks(message: str, *, lex: AskLexicon | None = None, lang: str | None = None) -> list[Ask]:
+    """The asks in a message, in order, at most three (the most contentful when there are more).
+
+    ``lang``: the message's language, whose question words count (all languages' when None)."""
     lex = lex or lexicon()
     sentences = [s.strip() for s in _SENTENCE.findall(message) if s.strip()]
     questions: list[str] = []
     story: list[str] = []
     for sentence in sentences:
-        if _is_question(sentence, lex):
+        if _is_question(sentence, lex, lang):
             parts = [p.strip() for p in lex.joiners.split(fold(sentence)) if p.strip()]
             # Split on the folded text, but keep the parent's own spelling for each part.
             if len(parts) > 1:
@@ -168,9 +188,9 @@ class AskPlan:
     wants_steps: bool = False
 
 
-def plan_asks(message: str, *, lex: AskLexicon | None = None) -> AskPlan:
+def plan_asks(message: str, *, lex: AskLexicon | None = None, lang: str | None = None) -> AskPlan:
     """Split a message into asks and see whether next steps are wanted."""
     lex = lex or lexicon()
-    asks = split_asks(message, lex=lex)
+    asks = split_asks(message, lex=lex, lang=lang)
     wants = bool(lex.wants_steps.search(fold(message))) or any(a.kind == "what_now" for a in asks)
     return AskPlan(asks=asks, wants_steps=wants)

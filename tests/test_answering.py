@@ -83,6 +83,22 @@ def test_a_last_ask_without_a_question_mark_still_counts() -> None:
     assert len(plan_asks("mijn zoon zit al weken thuis. hoe lang mag dat? en ik ben het echt zat").asks) == 1
 
 
+def test_a_feeling_is_no_ask_in_the_parents_own_language() -> None:
+    from bot.asks import plan_asks
+
+    # Dutch "ben" starts a question ("ben ik verplicht..."); Turkish "ben" is "I": "I am devastated too"
+    # must not get a line saying there is no answer to it.
+    message = "Okul 'alışır' diyor. Ben de mahvoldum. Ne yapmalıyım?"
+    assert [a.shown for a in plan_asks(message, lang="tr").asks] == ["Ne yapmalıyım?"]
+    assert [a.shown for a in plan_asks("Ben ik verplicht om het opp te tekenen", lang="nl").asks] == [
+        "Ben ik verplicht om het opp te tekenen"
+    ]
+    # Turkish puts its question particle last; that is a question without a question mark.
+    assert [a.shown for a in plan_asks("Oğlum evde. Okul onu uzaklaştırabilir mi", lang="tr").asks] == [
+        "Okul onu uzaklaştırabilir mi"
+    ]
+
+
 def test_quotes_never_start_mid_thought_or_state_plans(service: Any) -> None:
     cases = load_cases(REPO / "knowledge" / "eval" / "dev.yaml")
     for case in cases:
