@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
 
-from bot.datafiles import read_entries
+from bot.datafiles import read_entries, read_translations
 
 
 @dataclass(frozen=True)
@@ -28,10 +28,13 @@ class Term:
     related: tuple[str, ...]
     other_languages: dict[str, tuple[str, ...]] = field(default_factory=dict)
     sources: tuple[str, ...] = ()
+    translations: dict[str, str] = field(default_factory=dict)  # language -> explanation (tr, ar, pl, uk)
 
     def explanation_for(self, lang: str) -> str:
-        """The explanation in Dutch, or in English for every other language (ours are nl/en)."""
-        return self.explanation if lang == "nl" else (self.explanation_en or self.explanation)
+        """The explanation in ``lang``: Dutch, a translation, or English where there is none."""
+        if lang == "nl":
+            return self.explanation
+        return self.translations.get(lang) or self.explanation_en or self.explanation
 
 
 @lru_cache(maxsize=8192)
@@ -71,10 +74,13 @@ class Glossary:
         self._find_cached = lru_cache(maxsize=2048)(self._find)
 
     @classmethod
-    def load(cls, path: Path) -> Glossary:
-        """Read ``glossary.yaml``; a missing file gives an empty glossary, a broken one a ConfigError."""
+    def load(cls, path: Path, i18n_dir: Path | None = None) -> Glossary:
+        """Read ``glossary.yaml`` and the explanations in ``<i18n_dir>/<lang>/glossary.yaml`` (term -> text);
+        a missing file gives an empty glossary, a broken one a ConfigError."""
         terms: list[Term] = []
-        for entry in read_entries(path, ("term", "explanation")):
+        entries = read_entries(path, ("term", "explanation"))
+        tables = read_translations(i18n_dir, "glossary", {str(e["term"]) for e in entries})
+        for entry in entries:
             other = {
                 str(lang): tuple(str(v) for v in values or [])
                 for lang, values in (entry.get("other_languages") or {}).items()
@@ -89,6 +95,11 @@ class Glossary:
                     related=tuple(str(v) for v in entry.get("related") or []),
                     other_languages=other,
                     sources=tuple(str(s) for s in entry.get("sources") or []),
+                    translations={
+                        lang: str(table[entry["term"]]).strip()
+                        for lang, table in tables.items()
+                        if table.get(entry["term"])
+                    },
                 )
             )
         return cls(terms)

@@ -19,6 +19,7 @@ from typing import Any
 
 import yaml
 
+from bot.datafiles import read_translations
 from bot.errors import ConfigError
 from bot.glossary import fold
 from bot.models import Step
@@ -27,8 +28,25 @@ SITUATIONS_FILE = Path(__file__).resolve().parent / "data" / "situations.yaml"
 LIMIT = 4
 
 
-def _bilingual(entry: dict[str, Any], key: str) -> dict[str, str]:
-    return {"nl": str(entry.get(key) or ""), "en": str(entry.get(f"{key}_en") or "")}
+def _texts(entry: dict[str, Any], key: str, translations: dict[str, dict[str, Any]]) -> dict[str, str]:
+    """One field in every language we have it in: Dutch and English from the table, the others from
+    ``translations`` (language -> this entry's translated fields)."""
+    out = {"nl": str(entry.get(key) or ""), "en": str(entry.get(f"{key}_en") or "")}
+    for lang, fields in translations.items():
+        if isinstance(fields, dict) and key in fields:
+            out[lang] = str(fields[key] or "")
+    return out
+
+
+def _pick(texts: dict[str, str], lang: str) -> str:
+    """The text in ``lang``; English where it has no translation; Dutch where English is missing too."""
+    if lang in texts and (texts[lang] or not texts.get("nl")):
+        return texts[lang]
+    return texts.get("en") or texts.get("nl", "")
+
+
+def _entry_translations(tables: dict[str, dict[str, Any]], key: str) -> dict[str, dict[str, Any]]:
+    return {lang: table[key] for lang, table in tables.items() if isinstance(table.get(key), dict)}
 
 
 def _read(path: Path) -> Any:
@@ -76,11 +94,10 @@ class LadderStep:
     sources: tuple[str, ...]
 
     def as_step(self, n: int, lang: str) -> Step:
-        """The step as shown under an answer (Dutch, or English for every other language)."""
-        pick = "nl" if lang == "nl" else "en"
+        """The step as shown under an answer, in ``lang`` (English where it has no translation)."""
 
         def get(d: dict[str, str]) -> str:
-            return d.get(pick) or d.get("nl", "")
+            return _pick(d, lang)
 
         return Step(
             n=n, title=get(self.title), who=get(self.who), when=get(self.when), deadline=get(self.deadline),
@@ -96,19 +113,23 @@ class Ladder:
     paths: dict[str, tuple[str, ...]] = field(default_factory=dict)
 
     @classmethod
-    def load(cls, path: Path) -> Ladder:
+    def load(cls, path: Path, i18n_dir: Path | None = None) -> Ladder:
+        """The ladder from ``escalation.yaml``, with its translations from ``<i18n_dir>/<lang>/escalation.yaml``."""
         data = _read(path) or {}
         if not isinstance(data, dict) or "steps" not in data:
             raise ConfigError(f"{path.name}: expected a mapping with steps and paths")
+        ids = {str(e.get("id")) for e in data["steps"] if isinstance(e, dict)}
+        tables = read_translations(i18n_dir, "escalation", ids)
         steps: dict[str, LadderStep] = {}
         for i, entry in enumerate(data["steps"], start=1):
             if not isinstance(entry, dict) or not entry.get("id") or not entry.get("title"):
                 raise ConfigError(f"{path.name}: step {i} needs an id and a title")
+            tr = _entry_translations(tables, str(entry["id"]))
             steps[str(entry["id"])] = LadderStep(
-                id=str(entry["id"]), title=_bilingual(entry, "title"), who=_bilingual(entry, "who"),
-                when=_bilingual(entry, "when"),
-                deadline=_bilingual(entry, "deadline"),
-                where=_bilingual(entry, "where"),
+                id=str(entry["id"]), title=_texts(entry, "title", tr), who=_texts(entry, "who", tr),
+                when=_texts(entry, "when", tr),
+                deadline=_texts(entry, "deadline", tr),
+                where=_texts(entry, "where", tr),
                 tried=tuple(str(t) for t in entry.get("tried") or []),
                 sources=tuple(str(s) for s in entry.get("sources") or []),
             )
@@ -153,11 +174,11 @@ class DiplomaRoute:
     sources: tuple[str, ...]
 
     def as_step(self, n: int, lang: str) -> Step:
-        pick = "nl" if lang == "nl" else "en"
-        conditions = self.conditions.get(pick) or self.conditions.get("nl") or []
+        """The route as shown under an answer, in ``lang`` (English where it has no translation)."""
+        conditions = self.conditions.get(lang) or self.conditions.get("en") or self.conditions.get("nl") or []
         return Step(
-            n=n, title=self.title.get(pick) or self.title["nl"], who=self.for_whom.get(pick) or self.for_whom["nl"],
-            when="; ".join(conditions), where=self.result.get(pick) or self.result["nl"], sources=list(self.sources),
+            n=n, title=_pick(self.title, lang), who=_pick(self.for_whom, lang),
+            when="; ".join(conditions), where=_pick(self.result, lang), sources=list(self.sources),
         )
 
 
@@ -168,17 +189,23 @@ class DiplomaRoutes:
     routes: list[DiplomaRoute] = field(default_factory=list)
 
     @classmethod
-    def load(cls, path: Path) -> DiplomaRoutes:
+    def load(cls, path: Path, i18n_dir: Path | None = None) -> DiplomaRoutes:
+        """The routes from ``diploma.yaml``, with their translations from ``<i18n_dir>/<lang>/diploma.yaml``."""
+        raw = _read(path) or []
+        tables = read_translations(i18n_dir, "diploma", {str(e.get("id")) for e in raw if isinstance(e, dict)})
         routes = []
-        for i, entry in enumerate(_read(path) or [], start=1):
+        for i, entry in enumerate(raw, start=1):
             if not isinstance(entry, dict) or not entry.get("id") or not entry.get("title"):
                 raise ConfigError(f"{path.name}: route {i} needs an id and a title")
+            tr = _entry_translations(tables, str(entry["id"]))
+            conditions = {"nl": [str(c) for c in entry.get("conditions") or []],
+                          "en": [str(c) for c in entry.get("conditions_en") or []]}
+            conditions.update({lang: [str(c) for c in f.get("conditions") or []] for lang, f in tr.items()})
             routes.append(
                 DiplomaRoute(
-                    id=str(entry["id"]), title=_bilingual(entry, "title"), for_whom=_bilingual(entry, "for_whom"),
-                    result=_bilingual(entry, "result"),
-                    conditions={"nl": [str(c) for c in entry.get("conditions") or []],
-                                "en": [str(c) for c in entry.get("conditions_en") or []]},
+                    id=str(entry["id"]), title=_texts(entry, "title", tr), for_whom=_texts(entry, "for_whom", tr),
+                    result=_texts(entry, "result", tr),
+                    conditions=conditions,
                     keywords=tuple(str(k) for k in entry.get("keywords") or []),
                     sources=tuple(str(s) for s in entry.get("sources") or []),
                 )

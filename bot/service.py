@@ -101,11 +101,11 @@ class Service:
         self.embedder = make_embedder(settings.embedder)
         self.store = ChunkStore(settings.store, self.embedder)
         self.analyzer = Analyzer()
-        self.glossary = Glossary.load(settings.paths.glossary)
+        self.glossary = Glossary.load(settings.paths.glossary, settings.paths.i18n_dir)
         self.safety = safety_detector(settings, embedder=self.embedder)
         self.referrals = Referrals.load(settings.paths.referrals)
-        self.ladder = Ladder.load(settings.paths.routes_dir / "escalation.yaml")
-        self.diploma_routes = DiplomaRoutes.load(settings.paths.routes_dir / "diploma.yaml")
+        self.ladder = Ladder.load(settings.paths.routes_dir / "escalation.yaml", settings.paths.i18n_dir)
+        self.diploma_routes = DiplomaRoutes.load(settings.paths.routes_dir / "diploma.yaml", settings.paths.i18n_dir)
         self.storage = Storage(
             settings.storage.sqlite_path,
             retention_days=settings.privacy.retention_days,
@@ -406,7 +406,7 @@ class Service:
             return done(compose_mod.clarify(reply_lang), "nothing to search for", query=query)
 
         mode = retriever or self.settings.retrieval.mode
-        plan = plan_asks(remainder)
+        plan = plan_asks(remainder, lang=detect_language(remainder, fallback=reply_lang))
         if query.follow_up and history:
             earlier = " ".join(history[-2:])
             plan.asks = [

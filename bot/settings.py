@@ -34,6 +34,9 @@ class PathsSettings(_Section):
     manifest: Path = Field(Path("knowledge/sources.yaml"), description="Metadata per document.")
     routes_dir: Path = Field(Path("knowledge/routes"), description="Escalation ladder and diploma routes.")
     glossary: Path = Field(Path("knowledge/glossary.yaml"), description="Jargon with explanations.")
+    i18n_dir: Path = Field(
+        Path("knowledge/i18n"), description="Translations of the ladder, diploma routes and glossary (<lang>/*.yaml)."
+    )
     referrals: Path = Field(Path("knowledge/referrals.yaml"), description="Who helps with other topics.")
     eval_set: Path = Field(Path("knowledge/eval/dev.yaml"), description="Default eval set.")
     units_dir: Path = Field(Path("knowledge/units"), description="Answer units with their question banks.")

@@ -9,6 +9,7 @@ from typing import Any
 import pytest
 import yaml
 
+from bot.errors import ConfigError
 from bot.glossary import Glossary
 from bot.next_steps import DiplomaRoutes, Ladder, situation_of
 from bot.sources import list_sources
@@ -16,9 +17,12 @@ from ingest.units import LANGS, check_evidence, load_units
 from tests.conftest import REPO
 
 UNITS = load_units(REPO / "knowledge" / "units")
-GLOSSARY = Glossary.load(REPO / "knowledge" / "glossary.yaml")
-LADDER = Ladder.load(REPO / "knowledge" / "routes" / "escalation.yaml")
-DIPLOMA = DiplomaRoutes.load(REPO / "knowledge" / "routes" / "diploma.yaml")
+I18N = REPO / "knowledge" / "i18n"
+GLOSSARY = Glossary.load(REPO / "knowledge" / "glossary.yaml", I18N)
+LADDER = Ladder.load(REPO / "knowledge" / "routes" / "escalation.yaml", I18N)
+DIPLOMA = DiplomaRoutes.load(REPO / "knowledge" / "routes" / "diploma.yaml", I18N)
+TRANSLATED = tuple(lang for lang in LANGS if lang not in ("nl", "en"))
+DIGITS = re.compile(r"\d+")
 FACTS = REPO.parent / "shared" / "domain" / "facts.md"
 NUMBER = re.compile(r"\b0\d{2,3}[- ]?\d{2,4}[- ]?\d{0,4}\b")
 
@@ -168,6 +172,48 @@ def test_diploma_question_gets_concrete_routes(service: Any) -> None:
     assert routes and any("staatsexamen" in r.title.lower() or "havo" in (r.where + r.title).lower() for r in routes)
     answer = service.ask(question, audit=False).answer
     assert answer.outcome == "answer" and answer.steps
+
+
+@pytest.mark.parametrize("lang", TRANSLATED)
+def test_steps_routes_and_glossary_exist_in_every_parent_language_with_the_same_numbers(lang: str) -> None:
+    # A Turkish parent should not get the ladder in English; a translated deadline must keep its number.
+    pairs: list[tuple[str, str, str]] = []
+    for step in LADDER.steps.values():
+        for name in ("title", "who", "when", "deadline", "where"):
+            field = getattr(step, name)
+            assert lang in field, f"{lang}: step {step.id} has no {name}"
+            pairs.append((f"step {step.id}.{name}", field["nl"], field[lang]))
+    for route in DIPLOMA.routes:
+        for name in ("title", "for_whom", "result"):
+            field = getattr(route, name)
+            assert lang in field, f"{lang}: route {route.id} has no {name}"
+            pairs.append((f"route {route.id}.{name}", field["nl"], field[lang]))
+        assert len(route.conditions.get(lang, [])) == len(route.conditions["nl"]), f"{lang}: route {route.id}"
+        for dutch, translated in zip(route.conditions["nl"], route.conditions[lang], strict=True):
+            pairs.append((f"route {route.id}.condition", dutch, translated))
+    for term in GLOSSARY.terms:
+        assert term.translations.get(lang), f"{lang}: term {term.term} has no explanation"
+        pairs.append((f"term {term.term}", term.explanation, term.translations[lang]))
+    for where, dutch, translated in pairs:
+        assert bool(dutch) == bool(translated), f"{lang}: {where} is empty in one language only"
+        assert sorted(DIGITS.findall(translated)) == sorted(DIGITS.findall(dutch)), f"{lang}: {where}: {translated}"
+
+
+def test_a_turkish_question_gets_its_steps_and_word_explanations_in_turkish(service: Any) -> None:
+    answer = service.ask("Okul oğlumu uzaklaştırmak istiyor, hiç anlaşamıyoruz. Ne yapabilirim?", audit=False).answer
+    assert answer.lang == "tr" and answer.steps
+    turkish = {s.title["tr"] for s in LADDER.steps.values()}
+    assert all(step.title in turkish for step in answer.steps), [s.title for s in answer.steps]
+    for item in answer.glossary:
+        term = next(t for t in GLOSSARY.terms if t.term == item.term)
+        assert item.explanation == term.translations["tr"]
+
+
+def test_a_translation_of_an_unknown_step_is_a_clear_config_error(tmp_path: Any) -> None:
+    (tmp_path / "tr").mkdir()
+    (tmp_path / "tr" / "escalation.yaml").write_text("leraarr:\n  title: \"Öğretmenle konuşun\"\n", encoding="utf-8")
+    with pytest.raises(ConfigError, match="unknown keys leraarr"):
+        Ladder.load(REPO / "knowledge" / "routes" / "escalation.yaml", tmp_path)
 
 
 def test_sources_stale_lists_the_2014_plan_and_units_past_review(service: Any) -> None:
