@@ -182,6 +182,14 @@ class SafetySettings(_Section):
     second_weight: float = Field(
         0.4, ge=0, le=4, description="Weight of the second encoder's vector in the joined vector (0 = off)."
     )
+    knn_weight: float = Field(
+        1.0, ge=0, le=20, description="Training: weight of the nearest-example margin (closest crisis example minus "
+        "closest calm one) in the crisis score (0 = off)."
+    )
+    char_weight: float = Field(
+        0.25, ge=0, le=4, description="Training: weight of the character n-gram head's probability in the crisis score "
+        "(0 = off)."
+    )
 
 
 class FreshnessSettings(_Section):

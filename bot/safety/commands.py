@@ -80,6 +80,8 @@ def train(settings: Settings) -> SafetyModel:
         fired_by_patterns=patterns.quick,
         target_recall=settings.safety.target_recall,
         c=settings.safety.c,
+        knn_weight=settings.safety.knn_weight,
+        char_weight=settings.safety.char_weight,
     )
     model.save(model_path(settings))
     return model
