@@ -154,7 +154,7 @@ class AnswerSettings(_Section):
 class SafetySettings(_Section):
     classifier: bool = Field(True, description="Use the classifier layer (patterns always run).")
     target_recall: float = Field(
-        0.85, gt=0, le=1, description="Training: the alarm threshold is the highest that keeps this out-of-fold "
+        0.90, gt=0, le=1, description="Training: the alarm threshold is the highest that keeps this out-of-fold "
         "crisis recall (patterns OR classifier)."
     )
     pattern_doubt_below: float = Field(
@@ -183,11 +183,11 @@ class SafetySettings(_Section):
         0.4, ge=0, le=4, description="Weight of the second encoder's vector in the joined vector (0 = off)."
     )
     knn_weight: float = Field(
-        1.0, ge=0, le=20, description="Training: weight of the nearest-example margin (closest crisis example minus "
+        3.0, ge=0, le=20, description="Training: weight of the nearest-example margin (closest crisis example minus "
         "closest calm one) in the crisis score (0 = off)."
     )
     char_weight: float = Field(
-        0.25, ge=0, le=4, description="Training: weight of the character n-gram head's probability in the crisis score "
+        0.5, ge=0, le=4, description="Training: weight of the character n-gram head's probability in the crisis score "
         "(0 = off)."
     )
 
