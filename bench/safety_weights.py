@@ -14,20 +14,16 @@ from __future__ import annotations
 import argparse
 
 import numpy as np
+from safety_compare import batch_of
 
 from bot.safety import classifier as K
-from bot.safety.commands import PATTERNS_FILE, features, load_set, model_path
+from bot.safety.commands import PATTERNS_FILE, features, load_set, model_path, ordinary_questions
 from bot.safety.dataset import CRISIS_LABELS
 from bot.safety.detector import SafetyCheck
 from bot.settings import load_settings
-from ingest.units import load_units
 
 RECALLS = (0.80, 0.85, 0.88, 0.90, 0.92)
 GRID = ((1.0, 0.25), (2.0, 0.5), (3.0, 0.5), (4.0, 0.5), (6.0, 0.5), (3.0, 0.75), (3.0, 1.0))
-
-
-def batch(message_id: str) -> str:
-    return message_id.split("-")[0][2:] or "a"
 
 
 def oof_parts(items: list, ordinary: list[str], extra: list, owners: np.ndarray, fold_of: np.ndarray,
@@ -66,7 +62,7 @@ def main() -> int:
     messages = load_set(settings, "train")
     embed = features(settings)
     items = K.embed_messages(messages, embed.queries)
-    ordinary = [q for u in load_units(settings.paths.units_dir).units if u.topic != "veiligheid" for q in u.asked_as]
+    ordinary = ordinary_questions(settings)
     extra, owner = [], []
     for q, text in enumerate(ordinary):
         vectors = np.asarray(embed.queries(K.windows(text)), dtype=np.float32)
@@ -79,8 +75,8 @@ def main() -> int:
     by_patterns = np.array([patterns.quick(it.message.text) for it in items])
     by_message = np.empty(len(items), int)
     by_message[np.random.default_rng(13).permutation(len(items))] = np.arange(len(items)) % 5
-    batches = sorted({batch(it.message.id) for it in items})
-    by_batch = np.array([batches.index(batch(it.message.id)) % 5 for it in items])
+    batches = sorted({batch_of(it.message) for it in items})
+    by_batch = np.array([batches.index(batch_of(it.message)) % 5 for it in items])
     print(f"# train split: {len(items)} messages, {int(crisis.sum())} crisis, {int(calm.sum())} calm; "
           f"embedder {embed.name}; c {settings.safety.c}")
     print(f"# mean out-of-fold false alarms over recall {RECALLS[0]}-{RECALLS[-1]} (patterns OR score)")

@@ -62,6 +62,7 @@ class AskLexicon:
     kinds: tuple[tuple[str, re.Pattern[str]], ...]
     wants_steps: re.Pattern[str]
     starts_by_lang: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    ends: frozenset[str] = frozenset()  # every language's question particles (when the language is not known)
     ends_by_lang: dict[str, frozenset[str]] = field(default_factory=dict)
 
     def starts_for(self, lang: str | None) -> tuple[str, ...]:
@@ -69,6 +70,10 @@ class AskLexicon:
         start can be another's statement: Dutch "ben" (ben ik...) is Turkish "ben" (I), so a Turkish parent's
         "Ben de mahvoldum." (I am devastated too) was taken for a question."""
         return self.starts_by_lang.get(lang or "", self.starts)
+
+    def ends_for(self, lang: str | None) -> frozenset[str]:
+        """The question particles of ``lang`` (none for a language without them); all when not known."""
+        return self.ends_by_lang.get(lang, frozenset()) if lang else self.ends
 
 
 def _words_rx(words: list[str]) -> re.Pattern[str]:
@@ -91,7 +96,7 @@ def lexicon(path: Path = ASKS_FILE) -> AskLexicon:
     kinds = tuple((kind, _words_rx(words)) for kind, words in data["kinds"].items())
     return AskLexicon(starts=starts, continuations=frozenset(fold(w) for w in data["continuations"]), joiners=joiners,
                       kinds=kinds, wants_steps=_words_rx(data["wants_steps"]), starts_by_lang=by_lang,
-                      ends_by_lang=ends)
+                      ends=frozenset().union(*ends.values()), ends_by_lang=ends)
 
 
 def lexicon_words(key: str, path: Path = ASKS_FILE) -> list[str]:
@@ -115,8 +120,7 @@ def _is_question(sentence: str, lex: AskLexicon, lang: str | None = None) -> boo
         return True
     folded = fold(s)
     words = re.findall(r"\w+", folded)
-    ends = lex.ends_by_lang.get(lang or "", frozenset()) if lang else frozenset().union(*lex.ends_by_lang.values())
-    if words and words[-1] in ends:  # a question particle at the end (Turkish "... yapabilir mi")
+    if words and words[-1] in lex.ends_for(lang):  # a question particle at the end (Turkish "... yapabilir mi")
         return True
     first, _, rest = folded.partition(" ")
     if first in lex.continuations and rest:

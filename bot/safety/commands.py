@@ -65,12 +65,16 @@ def features(settings: Settings, embedder: Any = None) -> SafetyFeatures:
     return SafetyFeatures(primary, second, weight)
 
 
+def ordinary_questions(settings: Settings) -> list[str]:
+    """The answer units' ways of asking (outside the safety topic): extra calm examples for training."""
+    return [q for u in load_units(settings.paths.units_dir).units if u.topic != "veiligheid" for q in u.asked_as]
+
+
 def train(settings: Settings) -> SafetyModel:
     """Train the classifier on the train split and write ``model.json``."""
     messages = load_set(settings, "train")
     embedder = features(settings)
-    units = load_units(settings.paths.units_dir).units
-    ordinary = [q for u in units if u.topic != "veiligheid" for q in u.asked_as]
+    ordinary = ordinary_questions(settings)
     patterns = SafetyCheck.load(PATTERNS_FILE, model_path(settings), None)
     model = train_model(
         messages,
