@@ -13,15 +13,17 @@ import argparse
 import subprocess
 import tempfile
 from collections import defaultdict
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 from bot.safety.classifier import SafetyModel
 from bot.safety.commands import detector, load_set
 from bot.safety.dataset import SafetyMessage
+from bot.safety.detector import SafetyCheck
 from bot.safety.evaluate import SafetyEval, evaluate
 from bot.safety.features import SafetyFeatures
-from bot.settings import load_settings
+from bot.settings import Settings, load_settings
 
 MODEL_FILES = ("model.json", "model.npz", "model-chars.npz")
 
@@ -30,6 +32,24 @@ def batch_of(message: SafetyMessage) -> str:
     """The batch letter in an id such as ``arg-0003`` (the first batch has none: ``a``)."""
     prefix = message.id.split("-")[0]
     return prefix[2:] or "a"
+
+
+@contextmanager
+def weights_of(settings: Settings, rev: str, now: SafetyCheck) -> Iterator[SafetyCheck]:
+    """A crisis check with the weights committed at ``rev``, sharing the embedder of ``now`` (loaded once).
+    Weights from before the second encoder read the embedder's vectors alone."""
+    with tempfile.TemporaryDirectory() as tmp:
+        old_dir = Path(tmp)
+        for name in MODEL_FILES:
+            blob = subprocess.run(["git", "show", f"{rev}:knowledge/safety/{name}"], capture_output=True, check=True)
+            (old_dir / name).write_bytes(blob.stdout)
+        (old_dir / "messages").symlink_to(settings.paths.safety_dir.resolve() / "messages")
+        old_settings = settings.model_copy(update={"paths": settings.paths.model_copy(update={"safety_dir": old_dir})})
+        embedder = now.embedder
+        old_name = SafetyModel.load(old_dir / "model.json").embedder
+        same = embedder is not None and old_name == embedder.name
+        old_embedder = embedder if same else SafetyFeatures(embedder.primary) if embedder else None
+        yield detector(old_settings, embedder=old_embedder)
 
 
 def figures(result: SafetyEval, key: Callable[[SafetyMessage], str]) -> dict[str, tuple[str, str]]:
@@ -64,19 +84,7 @@ def main() -> int:
     settings = load_settings(None)
     messages = load_set(settings, args.split)
     after_check = detector(settings)
-    with tempfile.TemporaryDirectory() as tmp:
-        old_dir = Path(tmp)
-        for name in MODEL_FILES:
-            ref = f"{args.before}:knowledge/safety/{name}"
-            blob = subprocess.run(["git", "show", ref], capture_output=True, check=True)
-            (old_dir / name).write_bytes(blob.stdout)
-        (old_dir / "messages").symlink_to(settings.paths.safety_dir.resolve() / "messages")
-        old_settings = settings.model_copy(update={"paths": settings.paths.model_copy(update={"safety_dir": old_dir})})
-        # One embedder, loaded once; weights from before the second encoder read the embedder's vectors alone.
-        now = after_check.embedder
-        old_name = SafetyModel.load(old_dir / "model.json").embedder
-        same = now is not None and old_name == now.name
-        before_check = detector(old_settings, embedder=now if same else SafetyFeatures(now.primary) if now else None)
+    with weights_of(settings, args.before, after_check) as before_check:
         before = evaluate(messages, before_check.inspect)
     after = evaluate(messages, after_check.inspect)
     (recall_before, alarms_before), (recall_now, alarms_now) = (
