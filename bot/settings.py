@@ -158,7 +158,7 @@ class SafetySettings(_Section):
         "crisis recall (patterns OR classifier)."
     )
     pattern_doubt_below: float = Field(
-        0.3, ge=0, le=1, description="A pattern hit the classifier scores below this: help lines, then the answer."
+        0.5, ge=0, le=1, description="A pattern hit the classifier scores below this: help lines, then the answer."
     )
     also_name_share: float = Field(
         0.1, gt=0, le=1, description="A crisis label with at least this share of the classifier's crisis "
