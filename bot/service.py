@@ -48,7 +48,7 @@ from bot.query import Analyzer, Query, QueryBuilder
 from bot.retrieve import Retriever, UnitMatch
 from bot.safety.commands import detector as safety_detector
 from bot.safety.detector import CrisisSignal
-from bot.settings import Settings
+from bot.settings import AnswerSettings, Settings
 from bot.storage import Storage, code_version
 from bot.texts import text
 from ingest.embed import make_embedder
@@ -347,6 +347,9 @@ class Service:
         def done(answer: Answer, decision: str, **kw: object) -> AskResult:
             if unsure is not None:
                 # The classifier alone saw danger, below its sure threshold: help lines first, then the answer.
+                if not answer.citations:
+                    # No answer below them (nothing fits well enough): the help lines still cite their source.
+                    answer = answer.model_copy(update={"citations": self._helpline_citations(reply_lang)})
                 answer = compose_mod.crisis_then_answer(reply_lang, unsure, answer)
                 decision = f"crisis (unsure, {unsure.score:.2f}) then {decision}"
             answer.answer_id = answer_id or uuid.uuid4().hex[:12]
@@ -418,10 +421,10 @@ class Service:
             passages = self._naive_retriever().search(remainder, k=RESULT_PASSAGES)
             candidates: list[list[UnitMatch]] = [[] for _ in plan.asks]
         else:
-            passages, candidates = self._retrieve(query, plan, retr, mode)
+            passages, candidates = self._retrieve(query, plan, retr, mode, strict=unsure is not None)
         timings["retrieve"] = round((time.perf_counter() - t0) * 1000, 1)
 
-        s = self.settings.answer
+        s = self._answer_settings(strict=unsure is not None)
         topic = " ".join([*(history or [])[-2:], remainder]) if query.follow_up else remainder
         ev = evidence_mod.measure(
             query, passages, analyzer=self.analyzer, glossary_terms=self.glossary.find(topic), lang=reply_lang
@@ -497,8 +500,17 @@ class Service:
         timings["compose"] = round((time.perf_counter() - t0) * 1000, 1)
         return done(answer, "answer", **extra)
 
+    def _answer_settings(self, *, strict: bool) -> AnswerSettings:
+        """The answer thresholds; ``strict`` under a doubtful alarm, where a unit that only roughly fits (a vso
+        card for "does the school have a suicide protocol?") would read as a confident answer right below the
+        help lines."""
+        s = self.settings.answer
+        if not strict or s.min_question_similarity_after_alarm <= s.min_question_similarity:
+            return s
+        return s.model_copy(update={"min_question_similarity": s.min_question_similarity_after_alarm})
+
     def _retrieve(
-        self, query: Query, plan: AskPlan, retr: Retriever, mode: str
+        self, query: Query, plan: AskPlan, retr: Retriever, mode: str, *, strict: bool = False
     ) -> tuple[list[Passage], list[list[UnitMatch]]]:
         """Passages (units that answer first, with their proofs) and, per ask, the best units."""
         r = self.settings.retrieval
@@ -522,7 +534,7 @@ class Service:
                 vec = own + w * whole
                 vec = vec / max(float(np.linalg.norm(vec)), 1e-9)
             candidates.append(retr.match_units(vec, terms, mode=mode))
-        s = self.settings.answer
+        s = self._answer_settings(strict=strict)
         accepted = [c[0] for c in candidates if evidence_mod.unit_answers(c[0] if c else None, s, mode=mode)]
         return rank_passages(retr, docs, candidates, accepted, self._proofs, r, limit=RESULT_PASSAGES), candidates
 

@@ -114,6 +114,10 @@ class AnswerSettings(_Section):
     min_question_similarity: float = Field(
         1.60, ge=0, le=5, description="An answer unit answers an ask from this unit score (retrieval.unit_*_weight)."
     )
+    min_question_similarity_after_alarm: float = Field(
+        1.68, ge=0, le=5,
+        description="Under a doubtful alarm (help lines first), an answer unit must score at least this.",
+    )
     min_scope_margin: float = Field(
         0.02,
         ge=-1,

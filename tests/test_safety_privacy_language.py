@@ -464,6 +464,11 @@ def test_a_question_about_suicide_policy_gets_help_lines_then_its_answer(service
     assert result.answer.text.lstrip().startswith("Bel of chat nu met 113")
     assert text("crisis_unsure_bridge", "nl") in result.answer.text
     assert "kunnen wachten" not in result.answer.text
+    # No card in the knowledge base is about suicide protocols: below the help lines the parent is told so and
+    # pointed to who can answer, instead of a vso card that passes the ordinary bar (1.60) at 1.65 but not the
+    # stricter one under an alarm (answer.min_question_similarity_after_alarm). The help lines keep their source.
+    assert text("refuse_no_evidence", "nl").split(".")[0] in result.answer.text
+    assert [c.source_id for c in result.answer.citations] == ["veiligheid-welk-nummer"]
 
 
 
