@@ -409,6 +409,7 @@ class Service:
             return done(compose_mod.clarify(reply_lang), "nothing to search for", query=query)
 
         mode = retriever or self.settings.retrieval.mode
+        s = self._answer_settings(strict=unsure is not None)
         plan = plan_asks(remainder, lang=detect_language(remainder, fallback=reply_lang))
         if query.follow_up and history:
             earlier = " ".join(history[-2:])
@@ -421,10 +422,9 @@ class Service:
             passages = self._naive_retriever().search(remainder, k=RESULT_PASSAGES)
             candidates: list[list[UnitMatch]] = [[] for _ in plan.asks]
         else:
-            passages, candidates = self._retrieve(query, plan, retr, mode, strict=unsure is not None)
+            passages, candidates = self._retrieve(query, plan, retr, mode, s)
         timings["retrieve"] = round((time.perf_counter() - t0) * 1000, 1)
 
-        s = self._answer_settings(strict=unsure is not None)
         topic = " ".join([*(history or [])[-2:], remainder]) if query.follow_up else remainder
         ev = evidence_mod.measure(
             query, passages, analyzer=self.analyzer, glossary_terms=self.glossary.find(topic), lang=reply_lang
@@ -510,7 +510,7 @@ class Service:
         return s.model_copy(update={"min_question_similarity": s.min_question_similarity_after_alarm})
 
     def _retrieve(
-        self, query: Query, plan: AskPlan, retr: Retriever, mode: str, *, strict: bool = False
+        self, query: Query, plan: AskPlan, retr: Retriever, mode: str, s: AnswerSettings
     ) -> tuple[list[Passage], list[list[UnitMatch]]]:
         """Passages (units that answer first, with their proofs) and, per ask, the best units."""
         r = self.settings.retrieval
@@ -534,7 +534,6 @@ class Service:
                 vec = own + w * whole
                 vec = vec / max(float(np.linalg.norm(vec)), 1e-9)
             candidates.append(retr.match_units(vec, terms, mode=mode))
-        s = self._answer_settings(strict=strict)
         accepted = [c[0] for c in candidates if evidence_mod.unit_answers(c[0] if c else None, s, mode=mode)]
         return rank_passages(retr, docs, candidates, accepted, self._proofs, r, limit=RESULT_PASSAGES), candidates
 
