@@ -26,6 +26,7 @@ from bot.safety.features import SafetyFeatures
 from bot.settings import Settings, load_settings
 
 MODEL_FILES = ("model.json", "model.npz", "model-chars.npz")
+TUNED_FILES = ("tuned.npz", "tuned-oof.json")
 
 
 def batch_of(message: SafetyMessage) -> str:
@@ -40,9 +41,11 @@ def weights_of(settings: Settings, rev: str, now: SafetyCheck) -> Iterator[Safet
     Weights from before the second encoder read the embedder's vectors alone."""
     with tempfile.TemporaryDirectory() as tmp:
         old_dir = Path(tmp)
-        for name in MODEL_FILES:
-            blob = subprocess.run(["git", "show", f"{rev}:knowledge/safety/{name}"], capture_output=True, check=True)
-            (old_dir / name).write_bytes(blob.stdout)
+        for name in (*MODEL_FILES, *TUNED_FILES):
+            blob = subprocess.run(["git", "show", f"{rev}:knowledge/safety/{name}"], capture_output=True,
+                                  check=name in MODEL_FILES)
+            if blob.returncode == 0:  # weights from before the fine-tuned encoder have no tuned layers
+                (old_dir / name).write_bytes(blob.stdout)
         (old_dir / "messages").symlink_to(settings.paths.safety_dir.resolve() / "messages")
         old_settings = settings.model_copy(update={"paths": settings.paths.model_copy(update={"safety_dir": old_dir})})
         embedder = now.embedder

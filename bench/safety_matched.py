@@ -6,7 +6,8 @@ the same offsets and prints, per recall level, the lowest false-alarm rate each 
 messages (patterns always fire; the classifier fires when its score minus its script's threshold is at
 least the offset). Equal rows mean the retrain learnt nothing new about the order of the messages.
 Usage: .venv/bin/python bench/safety_matched.py --before REV [--after DIR] [--split test]
-(``--after``: a folder holding model.json, model.npz, model-chars.npz; default: the working copy's weights)
+(``--after``: a folder holding model.json, model.npz, model-chars.npz and tuned.npz when the weights use it;
+default: the working copy's weights)
 """
 
 from __future__ import annotations

@@ -253,6 +253,12 @@ def cmd_safety(args: argparse.Namespace, settings: Settings) -> int:
             f"false alarms {cal['oof_false_alarms']} -> {commands.model_path(settings)}"
         )
         return 0
+    if args.action == "tune":
+        record = commands.tune(settings, progress=lambda line: _out(line))
+        _out(f"fine-tuned on the train split (data {record['data_hash']}, layers {record['tuned']}) -> "
+             f"{commands.tuned_path(settings)}; out-of-fold scores of {len(record['scores'])} messages -> "
+             f"{commands.tuned_oof_path(settings)}. Next: ouderwijzer safety train")
+        return 0
     return _safety_eval(args, settings)
 
 
@@ -362,7 +368,7 @@ def build_parser() -> argparse.ArgumentParser:
         p.add_argument("--patterns-only", action="store_true", help="measure the pattern layer alone")
 
     p = sub.add_parser("safety", help="safety set: split once, train the crisis classifier, measure")
-    p.add_argument("action", choices=["split", "train", "eval"])
+    p.add_argument("action", choices=["split", "tune", "train", "eval"])
     safety_eval_args(p)
     p.set_defaults(func=cmd_safety)
 

@@ -194,6 +194,12 @@ class SafetySettings(_Section):
         0.5, ge=0, le=4, description="Training: weight of the character n-gram head's probability in the crisis score "
         "(0 = off)."
     )
+    tuned_weight: float = Field(
+        1.0, ge=0, le=4, description="Training: weight of the fine-tuned encoder's crisis probability in the crisis "
+        "score (0 = off; needs `ouderwijzer safety tune` first)."
+    )
+    tune_folds: int = Field(2, ge=2, le=10, description="Tuning: folds for the out-of-fold scores the thresholds use.")
+    tune_epochs: int = Field(4, ge=1, le=20, description="Tuning: passes over the train split.")
 
 
 class FreshnessSettings(_Section):

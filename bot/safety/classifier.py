@@ -175,13 +175,16 @@ class SafetyModel:
     chars: CharHead | None = None  # character n-grams: their crisis probability is added at ``char_weight``
     char_weight: float = 0.0
     script_thresholds: dict[str, float] = field(default_factory=dict)  # per script; others use ``threshold``
+    tuned_weight: float = 0.0  # weight of the fine-tuned encoder's crisis probability (0: not used)
+    tuned: str = ""  # hash of the fine-tuned layers the thresholds were chosen with
 
     def threshold_for(self, text: str) -> float:
         """The alarm threshold for a message in the script of ``text`` (see ``script_thresholds``)."""
         return self.script_thresholds.get(script_of(text), self.threshold)
 
-    def score(self, texts: list[str], vectors: np.ndarray) -> WindowScores:
-        """Scores of one message from the embeddings of its windows (``texts`` in the same order)."""
+    def score(self, texts: list[str], vectors: np.ndarray, tuned: np.ndarray | None = None) -> WindowScores:
+        """Scores of one message from the embeddings of its windows (``texts`` in the same order) and, when
+        the weights use it, the fine-tuned encoder's crisis probability per window (``tuned``)."""
         probs = self.label.proba(vectors)
         crisis_cols = [self.label.classes.index(c) for c in CRISIS_LABELS]
         misuse_col = self.label.classes.index("misuse")
@@ -190,13 +193,19 @@ class SafetyModel:
         row = vectors[best : best + 1]
         return WindowScores(
             label_proba={c: float(probs[best, i]) for i, c in enumerate(self.label.classes)},
-            crisis=float(crisis[best]) + self.char_score(texts),
+            crisis=float(crisis[best]) + self.char_score(texts) + self.tuned_score(tuned),
             misuse=float(probs[:, misuse_col].max()),
             child=float(self.child.proba(row)[0, 1]),
             acute=float(self.acute.proba(row)[0, 1]),
             staff=float(self.staff.proba(row)[0, 1]),
             window=texts[best],
         )
+
+    def tuned_score(self, tuned: np.ndarray | None) -> float:
+        """The weighted fine-tuned crisis probability of the most alarming window (0 when not used)."""
+        if self.tuned_weight <= 0 or tuned is None or not len(tuned):
+            return 0.0
+        return self.tuned_weight * float(np.max(tuned))
 
     def char_score(self, texts: list[str]) -> float:
         """The weighted character n-gram probability of the most alarming window (0 without that head)."""
@@ -221,6 +230,8 @@ class SafetyModel:
             "knn_weight": self.reference.weight if self.reference is not None else 0.0,
             "sure_threshold": round(self.sure_threshold, 4),
             "char_weight": self.char_weight,
+            "tuned_weight": self.tuned_weight,
+            "tuned": self.tuned,
             "misuse_threshold": round(self.misuse_threshold, 4),
             "calibration": self.calibration,
             "heads": {
@@ -254,6 +265,8 @@ class SafetyModel:
                 chars=CharHead.load(chars_path(path)),
                 char_weight=float(raw.get("char_weight", 0.0)),
                 script_thresholds={str(k): float(v) for k, v in (raw.get("script_thresholds") or {}).items()},
+                tuned_weight=float(raw.get("tuned_weight", 0.0)),
+                tuned=str(raw.get("tuned", "")),
             )
         except FileNotFoundError:
             raise ConfigError(f"safety model not found: {path}; run: ouderwijzer safety train") from None
@@ -395,6 +408,9 @@ def train_model(
     seed: int = 13,
     char_weight: float = 0.25,
     char_c: float = 10.0,
+    tuned_oof: dict[str, float] | None = None,
+    tuned_weight: float = 0.0,
+    tuned_id: str = "",
 ) -> SafetyModel:
     """Train on ``messages`` (the train split) and calibrate the thresholds by cross-validation.
 
@@ -414,6 +430,8 @@ def train_model(
             harder calm messages, so more data bought fewer alarms instead of better ones.
         char_weight: weight of the character n-gram probability added to the embedding score (0: off).
         char_c: inverse regularisation strength of the character n-gram head.
+        tuned_oof: message id -> out-of-fold crisis probability of the fine-tuned encoder (``safety tune``);
+            added at ``tuned_weight`` before the thresholds are chosen. ``tuned_id``: hash of its layers.
     """
     items = embed_messages(messages, embed)
     extra: list[np.ndarray] = []
@@ -449,6 +467,15 @@ def train_model(
             oof_chars[held] = [chars.proba(items[i].texts or [items[i].message.text]).max() for i in held]
     oof_embedding = oof_crisis
     oof_crisis = oof_crisis + char_weight * oof_chars
+    if tuned_weight > 0:
+        missing = [it.message.id for it in items if it.message.id not in (tuned_oof or {})]
+        if missing:
+            raise ValueError(f"no out-of-fold tuned score for {len(missing)} messages (first: {missing[0]}); "
+                             "run: ouderwijzer safety tune")
+        assert tuned_oof is not None
+        oof_crisis = oof_crisis + tuned_weight * np.array([tuned_oof[it.message.id] for it in items])
+    else:
+        tuned_weight, tuned_id = 0.0, ""
     is_crisis = np.array([it.message.is_crisis for it in items])
     is_calm = np.array([it.message.label == "none" for it in items])
     is_misuse = np.array([it.message.label == "misuse" for it in items])
@@ -481,6 +508,7 @@ def train_model(
         "train_messages": len(items),
         "char_weight": char_weight,
         "char_c": char_c,
+        "tuned_weight": tuned_weight,
         "oof_crisis_recall": round(float(fires[is_crisis].mean()), 4) if is_crisis.any() else None,
         "oof_false_alarms_without_chars": round(float(without_chars[is_calm].mean()), 4) if is_calm.any() else None,
         "oof_false_alarms": round(float(fires[is_calm].mean()), 4) if is_calm.any() else None,
@@ -520,6 +548,8 @@ def train_model(
         chars=_char_head(items, list(ordinary), ordinary_weight, char_c) if char_weight > 0 else None,
         char_weight=char_weight,
         script_thresholds=script_thresholds,
+        tuned_weight=tuned_weight,
+        tuned=tuned_id,
     )
 
 

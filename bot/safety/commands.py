@@ -5,14 +5,19 @@ Kept apart from the detector so the service never imports scikit-learn or reads 
 
 from __future__ import annotations
 
+import json
 import logging
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+import numpy as np
+
 from bot.errors import InputError
-from bot.safety.classifier import SafetyModel, data_hash, train_model
+from bot.safety.classifier import SafetyModel, data_hash, train_model, windows
 from bot.safety.dataset import SafetyMessage, load_messages
 from bot.safety.detector import SafetyCheck
+from bot.safety.encoder import tuned_hash
 from bot.safety.evaluate import SafetyEval, assign_splits, evaluate
 from bot.safety.features import SafetyFeatures
 from bot.settings import Settings
@@ -76,6 +81,7 @@ def train(settings: Settings) -> SafetyModel:
     embedder = features(settings)
     ordinary = ordinary_questions(settings)
     patterns = SafetyCheck.load(PATTERNS_FILE, model_path(settings), None)
+    tuned_oof, tuned_id = _tuned_scores(settings, messages)
     model = train_model(
         messages,
         embedder.queries,
@@ -86,9 +92,68 @@ def train(settings: Settings) -> SafetyModel:
         c=settings.safety.c,
         knn_weight=settings.safety.knn_weight,
         char_weight=settings.safety.char_weight,
+        tuned_oof=tuned_oof,
+        tuned_weight=settings.safety.tuned_weight,
+        tuned_id=tuned_id,
     )
     model.save(model_path(settings))
     return model
+
+
+def tuned_path(settings: Settings) -> Path:
+    return settings.paths.safety_dir / "tuned.npz"
+
+
+def tuned_oof_path(settings: Settings) -> Path:
+    return settings.paths.safety_dir / "tuned-oof.json"
+
+
+def chosen_windows(settings: Settings, messages: list[SafetyMessage]) -> dict[str, int]:
+    """For each long alarming message, the window today's logistic head finds most alarming for its label."""
+    model = SafetyModel.load(model_path(settings))
+    embedder = features(settings)
+    chosen: dict[str, int] = {}
+    for m in messages:
+        parts = windows(m.text)
+        if m.label == "none" or len(parts) < 2:
+            continue
+        probs = model.label.proba(np.asarray(embedder.queries(parts), dtype=np.float32))
+        chosen[m.id] = int(np.argmax(probs[:, model.label.classes.index(m.label)]))
+    return chosen
+
+
+def tune(settings: Settings, progress: Callable[[str], None] = log.info) -> dict[str, Any]:
+    """Fine-tune the crisis encoder on the train split; write its layers and the out-of-fold scores that
+    ``train`` calibrates the thresholds with (so run ``train`` after this)."""
+    from bot.safety.tune import TuneSettings
+    from bot.safety.tune import tune as fine_tune
+
+    messages = load_set(settings, "train")
+    chosen = chosen_windows(settings, messages)
+    knobs = settings.safety
+    encoder, oof = fine_tune(messages, ordinary_questions(settings), chosen, folds=knobs.tune_folds,
+                             settings=TuneSettings(epochs=knobs.tune_epochs), threads=settings.embedder.threads,
+                             progress=progress)
+    digest = data_hash(messages)
+    encoder.save_tuned(tuned_path(settings), {"data_hash": digest})
+    record = {"data_hash": digest, "tuned": tuned_hash(tuned_path(settings)), "folds": knobs.tune_folds,
+              "epochs": knobs.tune_epochs, "scores": oof}
+    tuned_oof_path(settings).write_text(json.dumps(record, ensure_ascii=False, indent=0) + "\n", encoding="utf-8")
+    return record
+
+
+def _tuned_scores(settings: Settings, messages: list[SafetyMessage]) -> tuple[dict[str, float], str]:
+    """The fine-tuned encoder's out-of-fold scores for this train split (empty when it is not used)."""
+    if settings.safety.tuned_weight <= 0:
+        return {}, ""
+    try:
+        record = json.loads(tuned_oof_path(settings).read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise InputError("safety.tuned_weight is set but there is no fine-tuned encoder yet; run: ouderwijzer "
+                         "safety tune (or set safety.tuned_weight to 0)") from None
+    if record.get("data_hash") != data_hash(messages) or record.get("tuned") != tuned_hash(tuned_path(settings)):
+        raise InputError("the fine-tuned encoder was trained on another train split; run: ouderwijzer safety tune")
+    return {str(k): float(v) for k, v in record["scores"].items()}, str(record["tuned"])
 
 
 def detector(settings: Settings, *, classifier: bool | None = None, embedder: object | None = None) -> SafetyCheck:
@@ -98,7 +163,7 @@ def detector(settings: Settings, *, classifier: bool | None = None, embedder: ob
     return SafetyCheck.load(
         PATTERNS_FILE, model_path(settings), features(settings, embedder) if use else None, doubt_below=settings.safety.pattern_doubt_below,
         also_name_share=settings.safety.also_name_share, child_from=settings.safety.child_from,
-        acute_from=settings.safety.acute_from,
+        acute_from=settings.safety.acute_from, tuned_path=tuned_path(settings), threads=settings.embedder.threads,
     )
 
 

@@ -66,11 +66,12 @@ class SafetyCheck:
 
     def __init__(
         self, patterns: PatternSet, model: SafetyModel | None, embedder: object | None, *, doubt_below: float = 0.0,
-        also_name_share: float = 0.1, child_from: float = 0.35, acute_from: float = 0.35,
+        also_name_share: float = 0.1, child_from: float = 0.35, acute_from: float = 0.35, tuned: object | None = None,
     ) -> None:
         self.patterns = patterns
         self.model = model if embedder is not None else None
         self.embedder = embedder
+        self.tuned = tuned if self.model is not None else None
         self.doubt_below = doubt_below
         # Low on purpose: a reply without the help line the case needs costs more than one line too many.
         self.also_name_share = also_name_share
@@ -81,6 +82,7 @@ class SafetyCheck:
     def load(
         cls, patterns_path: Path, model_path: Path, embedder: object | None, *, doubt_below: float = 0.0,
         also_name_share: float = 0.1, child_from: float = 0.35, acute_from: float = 0.35,
+        tuned_path: Path | None = None, threads: int = 2,
     ) -> SafetyCheck:
         """Patterns from their data file and the trained weights (skipped, with a warning, when unusable)."""
         patterns = load_patterns(patterns_path)
@@ -100,8 +102,11 @@ class SafetyCheck:
                         name,
                     )
                     model = None
+        tuned = _load_tuned(model, tuned_path, threads) if model is not None and model.tuned_weight > 0 else None
+        if model is not None and model.tuned_weight > 0 and tuned is None:
+            model = None
         return cls(patterns, model, embedder, doubt_below=doubt_below, also_name_share=also_name_share,
-                   child_from=child_from, acute_from=acute_from)
+                   child_from=child_from, acute_from=acute_from, tuned=tuned)
 
     def _scores(self, text: str) -> WindowScores | None:
         if self.model is None or self.embedder is None:
@@ -110,7 +115,8 @@ class SafetyCheck:
         if not parts:
             return None
         vectors = np.asarray(self.embedder.cached_queries(parts), dtype=np.float32)  # type: ignore[attr-defined]
-        return self.model.score(parts, vectors)
+        tuned = self.tuned.crisis_proba(parts) if self.tuned is not None else None  # type: ignore[attr-defined]
+        return self.model.score(parts, vectors, tuned)
 
     def inspect(self, text: str, *, classifier: bool = True) -> SafetyReport:
         """Run every layer (the classifier only when asked and when there is something to read) and combine.
@@ -193,3 +199,24 @@ class SafetyCheck:
     def misuse(self, text: str) -> bool:
         """A request to forge or fake, to deceive an authority or school, or to look up another family."""
         return bool(text and text.strip()) and self.inspect(text).misuse
+
+
+def _load_tuned(model: SafetyModel, path: Path | None, threads: int) -> object | None:
+    """The fine-tuned encoder the weights were calibrated with, or None (with a warning) when it is missing,
+    unreadable or another one: its thresholds assume its score, so the classifier is then off."""
+    if path is None:
+        log.warning("crisis classifier off, patterns only: the weights need the fine-tuned encoder and no file was given")
+        return None
+    from bot.safety.encoder import TunedEncoder, tuned_hash
+
+    try:
+        if tuned_hash(path) != model.tuned:
+            log.warning("crisis classifier off, patterns only: %s is not the fine-tuned encoder the weights were "
+                        "calibrated with (run: ouderwijzer safety train)", path.name)
+            return None
+        return TunedEncoder(tuned_file=path, threads=threads)
+    except FileNotFoundError:
+        log.warning("crisis classifier off, patterns only: %s is missing (run: ouderwijzer safety tune)", path)
+    except ConfigError as exc:
+        log.warning("crisis classifier off, patterns only: %s", exc)
+    return None
