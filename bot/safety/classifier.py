@@ -379,6 +379,15 @@ def message_scores(head: Head, items: list[_Embedded], reference: Reference | No
     return np.asarray(crisis), np.asarray(misuse)
 
 
+def assign_folds(count: int, folds: int, seed: int = 13) -> np.ndarray:
+    """Which cross-validation fold each of ``count`` messages is in (by message, fixed seed); the classifier
+    and the fine-tuned encoder use the same rule."""
+    order = np.random.default_rng(seed).permutation(count)
+    out = np.empty(count, int)
+    out[order] = np.arange(count) % folds
+    return out
+
+
 def choose_threshold(scores: np.ndarray, positive: np.ndarray, *, max_false_alarms: float) -> float:
     """The lowest threshold whose false-alarm share on the negatives stays within ``max_false_alarms``.
 
@@ -441,10 +450,7 @@ def train_model(
         extra.extend(vectors)
         owner.extend([q] * len(vectors))
     owners = np.asarray(owner, int)
-    rng = np.random.default_rng(seed)
-    order = rng.permutation(len(items))
-    fold_of = np.empty(len(items), int)
-    fold_of[order] = np.arange(len(items)) % folds
+    fold_of = assign_folds(len(items), folds, seed)
     extra_fold = owners % folds  # a question's windows stay in one fold
     oof_ordinary_misuse = np.zeros(len(ordinary))
     oof_crisis = np.zeros(len(items))

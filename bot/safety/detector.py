@@ -102,9 +102,11 @@ class SafetyCheck:
                         name,
                     )
                     model = None
-        tuned = _load_tuned(model, tuned_path, threads) if model is not None and model.tuned_weight > 0 else None
-        if model is not None and model.tuned_weight > 0 and tuned is None:
-            model = None
+        tuned = None
+        if model is not None and model.tuned_weight > 0:
+            tuned = _load_tuned(model, tuned_path, threads)
+            if tuned is None:
+                model = None
         return cls(patterns, model, embedder, doubt_below=doubt_below, also_name_share=also_name_share,
                    child_from=child_from, acute_from=acute_from, tuned=tuned)
 

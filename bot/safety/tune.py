@@ -22,7 +22,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from bot.safety.classifier import windows
+from bot.safety.classifier import assign_folds, windows
 from bot.safety.dataset import SafetyMessage
 from bot.safety.encoder import HEAD_LABELS, TunedEncoder
 
@@ -120,20 +120,12 @@ def message_crisis(encoder: TunedEncoder, text: str) -> float:
     return float(encoder.crisis_proba(parts).max()) if parts else 0.0
 
 
-def fold_of(count: int, folds: int, seed: int = 13) -> np.ndarray:
-    """Which fold each message is in (by message, fixed seed)."""
-    order = np.random.default_rng(seed).permutation(count)
-    out = np.empty(count, int)
-    out[order] = np.arange(count) % folds
-    return out
-
-
 def tune(messages: Sequence[SafetyMessage], ordinary: Sequence[str], chosen: dict[str, int], *,
          folds: int = 2, settings: TuneSettings | None = None, threads: int = 2,
          progress: Callable[[str], None] = log.info) -> tuple[TunedEncoder, dict[str, float]]:
     """The fine-tuned encoder (trained on all ``messages``) and each message's out-of-fold tuned score."""
     settings = settings or TuneSettings()
-    fold = fold_of(len(messages), folds)
+    fold = assign_folds(len(messages), folds)
     oof: dict[str, float] = {}
     for f in range(folds):
         progress(f"fold {f + 1}/{folds}")
