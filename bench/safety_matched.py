@@ -3,7 +3,7 @@
 ``bench/safety_compare.py`` compares two models each at its own threshold, so a retrain that only moves
 the threshold looks like a trade (more recall, more false alarms). This script shifts both thresholds by
 the same offsets and prints, per recall level, the lowest false-alarm rate each model reaches on the same
-messages (patterns always fire; the classifier fires when its score minus its script's threshold is at
+messages (patterns always fire; the classifier fires when its margin past its alarm, SafetyModel.margin, is at
 least the offset). Equal rows mean the retrain learnt nothing new about the order of the messages.
 Usage: .venv/bin/python bench/safety_matched.py --before REV [--after DIR] [--split test]
 (``--after``: a folder holding model.json, model.npz, model-chars.npz and tuned.npz when the weights use it;
@@ -29,14 +29,16 @@ OFFSETS = np.linspace(-0.6, 0.6, 241)
 
 
 def margins(check: SafetyCheck, messages: list[SafetyMessage]) -> tuple[np.ndarray, np.ndarray]:
-    """Per message: did a crisis pattern fire, and the classifier's score minus its alarm threshold."""
+    """Per message: did a crisis pattern fire, and how far the classifier's scores are past its alarm
+    (``SafetyModel.margin``: the summed score past its threshold, or the safety net's score past its own)."""
     assert check.model is not None, "the classifier is off: no margins to compare"
     fired, margin = [], []
     for m in messages:
         report = check.inspect(m.text)
         fired.append(any(h.category in CRISIS_LABELS for h in report.hits))
         read, _ = strip_injection(m.text)
-        margin.append(report.scores.crisis - check.model.threshold_for(read) if report.scores is not None else -np.inf)
+        margin.append(check.model.margin(report.scores, read, tuned=check.tuned is not None)
+                      if report.scores is not None else -np.inf)
     return np.array(fired), np.array(margin)
 
 

@@ -198,6 +198,10 @@ class SafetySettings(_Section):
         1.0, ge=0, le=4, description="Training: weight of the fine-tuned encoder's crisis probability in the crisis "
         "score (0 = off; needs `ouderwijzer safety tune` first)."
     )
+    net_false_alarms: float = Field(
+        0.02, ge=0, le=0.2, description="Training: the score without the fine-tuned term also fires on its own (the "
+        "safety net) from where it gives this share of out-of-fold false alarms (0 = no net)."
+    )
     tune_folds: int = Field(2, ge=2, le=10, description="Tuning: folds for the out-of-fold scores the thresholds use.")
     tune_epochs: int = Field(4, ge=1, le=20, description="Tuning: passes over the train split.")
 

@@ -11,9 +11,9 @@ from typing import Any
 import numpy as np
 import pytest
 
-from bot.safety.classifier import SafetyModel
+from bot.safety.classifier import SafetyModel, WindowScores
 from bot.safety.commands import PATTERNS_FILE, detector, model_path, tuned_oof_path, tuned_path
-from bot.safety.dataset import SafetyMessage
+from bot.safety.dataset import CRISIS_LABELS, SafetyMessage
 from bot.safety.detector import SafetyCheck
 from bot.safety.encoder import HEAD_LABELS, TunedEncoder, tuned_hash
 from bot.safety.tune import Rows, TuneSettings, fine_tune, rows_for
@@ -94,15 +94,40 @@ def test_the_committed_layers_are_the_ones_the_thresholds_were_chosen_with(corpu
     assert check.tuned is not None and check.model is not None
 
 
-def test_without_its_tuned_layers_the_check_falls_back_to_patterns_and_says_so(
-    corpus_settings: Any, tmp_path: Any, caplog: pytest.LogCaptureFixture
+def test_without_its_tuned_layers_only_the_safety_net_and_the_patterns_fire_and_it_says_so(
+    service: Any, tmp_path: Any, caplog: pytest.LogCaptureFixture
 ) -> None:
-    shutil.copy(model_path(corpus_settings), tmp_path / "model.json")
+    """A broken fine-tuned file must not leave a child without the classifier: the frozen features' own
+    threshold (the safety net) still reads every message; only the summed score is off."""
+    for name in ("model.json", "model.npz", "model-chars.npz"):  # the weights, nearest examples, character head
+        shutil.copy(model_path(service.settings).with_name(name), tmp_path / name)
     (tmp_path / "tuned.npz").write_bytes(b"not a weights file")
-    embedder = type("Embedder", (), {"name": SafetyModel.load(model_path(corpus_settings)).embedder})()
     with caplog.at_level(logging.WARNING):
-        check = SafetyCheck.load(PATTERNS_FILE, tmp_path / "model.json", embedder, tuned_path=tmp_path / "tuned.npz")
-    assert check.model is None and check.tuned is None
-    assert "patterns only" in caplog.text
+        check = SafetyCheck.load(PATTERNS_FILE, tmp_path / "model.json", service.safety.embedder,
+                                 tuned_path=tmp_path / "tuned.npz")
+    assert check.model is not None and check.tuned is None
+    assert "safety net and patterns only" in caplog.text
     signal = check.check("ik wil dood")
     assert signal is not None and signal.category == "suicide"
+    # Without a pattern hit, what fires is the net: the score without the fine-tuned term past its threshold.
+    text = "mama wordt niet wakker en er ligt een leeg doosje op de vloer"
+    report = check.inspect(text)
+    assert not [h for h in report.hits if h.category in CRISIS_LABELS]
+    assert report.scores is not None and report.scores.crisis == pytest.approx(report.scores.base)
+    assert report.signal is not None and "classifier" in report.signal.layers
+    assert check.model.margin(report.scores, text, tuned=False) >= 0
+    # And a calm school question stays calm.
+    assert check.check("Hoe vraag ik een TLV aan voor het speciaal onderwijs?") is None
+
+
+def test_the_safety_net_fires_where_the_summed_score_does_not(service: Any) -> None:
+    """The net is its own threshold on the score without the fine-tuned term: a message that only it
+    passes is still an alarm (the fine-tuned network cannot veto it)."""
+    model = service.safety.model
+    assert model is not None and np.isfinite(model.net_threshold) and model.net_thresholds
+    scores = WindowScores(label_proba={}, crisis=-5.0, base=model.net_thresholds["latin"] + 0.01, misuse=0.0,
+                          child=0.0, acute=0.0, staff=0.0, window="")
+    assert model.margin(scores, "een zin") > 0
+    calm = WindowScores(label_proba={}, crisis=-5.0, base=model.net_thresholds["latin"] - 0.01, misuse=0.0,
+                        child=0.0, acute=0.0, staff=0.0, window="")
+    assert model.margin(calm, "een zin") < 0

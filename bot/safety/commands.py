@@ -95,6 +95,7 @@ def train(settings: Settings) -> SafetyModel:
         tuned_oof=tuned_oof,
         tuned_weight=settings.safety.tuned_weight,
         tuned_id=tuned_id,
+        net_false_alarms=settings.safety.net_false_alarms,
     )
     model.save(model_path(settings))
     return model

@@ -8,6 +8,9 @@ another family apart, so they are refused without a lecture.
 
 The classifier needs the embedder; when its weights are missing or were trained for another embedder
 the patterns still run and a warning is logged once (the service never goes without a crisis check).
+Its score adds a fine-tuned encoder's crisis probability to the frozen features'; the features alone also
+fire at their own threshold (the safety net), and they are all that runs when the fine-tuned layers are
+missing.
 """
 
 from __future__ import annotations
@@ -105,7 +108,8 @@ class SafetyCheck:
         tuned = None
         if model is not None and model.tuned_weight > 0:
             tuned = _load_tuned(model, tuned_path, threads)
-            if tuned is None:
+            if tuned is None and not np.isfinite(max(model.net_threshold, *model.net_thresholds.values())):
+                log.warning("crisis classifier off, patterns only: its weights have no safety net to fall back on")
                 model = None
         return cls(patterns, model, embedder, doubt_below=doubt_below, also_name_share=also_name_share,
                    child_from=child_from, acute_from=acute_from, tuned=tuned)
@@ -135,7 +139,8 @@ class SafetyCheck:
         found = {h.category for h in hits}
         categories = [c for c in URGENCY if c in found]
         layers: list[str] = ["patterns"] if categories else []
-        fired = scores is not None and self.model is not None and scores.crisis >= self.model.threshold_for(read)
+        fired = scores is not None and self.model is not None and self.model.margin(
+            scores, read, tuned=self.tuned is not None) >= 0
         if fired:
             layers.append("classifier")
         if scores is not None and (fired or (categories and scores.crisis >= self.doubt_below)):
@@ -187,6 +192,8 @@ class SafetyCheck:
         patterns saw acute danger."""
         if scores is None or self.model is None or "danger" in found or "acute" in found:
             return False
+        if self.model.tuned_weight > 0 and self.tuned is None:
+            return False  # the cut was chosen on the score with the fine-tuned term, which is missing
         return scores.crisis < self.doubt_below
 
     def check(self, text: str) -> CrisisSignal | None:
@@ -205,20 +212,23 @@ class SafetyCheck:
 
 def _load_tuned(model: SafetyModel, path: Path | None, threads: int) -> object | None:
     """The fine-tuned encoder the weights were calibrated with, or None (with a warning) when it is missing,
-    unreadable or another one: its thresholds assume its score, so the classifier is then off."""
+    unreadable or another one: the summed score's thresholds assume its term, so only the safety net (the
+    score without it, at its own threshold) and the patterns still fire."""
     if path is None:
-        log.warning("crisis classifier off, patterns only: the weights need the fine-tuned encoder and no file was given")
+        log.warning("crisis classifier: safety net and patterns only: the weights need the fine-tuned encoder and "
+                    "no file was given")
         return None
     from bot.safety.encoder import TunedEncoder, tuned_hash
 
     try:
         if tuned_hash(path) != model.tuned:
-            log.warning("crisis classifier off, patterns only: %s is not the fine-tuned encoder the weights were "
-                        "calibrated with (run: ouderwijzer safety train)", path.name)
+            log.warning("crisis classifier: safety net and patterns only: %s is not the fine-tuned encoder the "
+                        "weights were calibrated with (run: ouderwijzer safety train)", path.name)
             return None
         return TunedEncoder(tuned_file=path, threads=threads)
     except FileNotFoundError:
-        log.warning("crisis classifier off, patterns only: %s is missing (run: ouderwijzer safety tune)", path)
+        log.warning("crisis classifier: safety net and patterns only: %s is missing (run: ouderwijzer safety tune)",
+                    path)
     except ConfigError as exc:
-        log.warning("crisis classifier off, patterns only: %s", exc)
+        log.warning("crisis classifier: safety net and patterns only: %s", exc)
     return None
