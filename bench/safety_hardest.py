@@ -1,7 +1,8 @@
 """The held-out crisis messages today's check catches and an older checkout's phrase lists missed.
 
-Prints the ten hardest of them (caught by the classifier alone, lowest score above its threshold
-first, at most two per language) and ten of the messages it still misses, for the closing note.
+Prints the ten hardest of them (caught by the classifier alone, smallest margin past its alarm first -
+``SafetyModel.margin``: the summed score or the safety net's - at most two per language) and ten of the
+messages it still misses, for the closing note.
 Usage: git worktree add /tmp/before f828cfc
        .venv/bin/python bench/safety_hardest.py --code /tmp/before > bench/results/safety-hardest.txt
 """
@@ -12,7 +13,10 @@ import argparse
 
 from old_checkout import old_inspect
 
+from bot.intents import strip_injection
 from bot.safety.commands import detector, load_set
+from bot.safety.dataset import SafetyMessage
+from bot.safety.detector import SafetyReport
 from bot.settings import load_settings
 
 
@@ -33,8 +37,13 @@ def main() -> int:
         elif old(message.text).signal is None:
             caught.append((message, report))
 
+    def margin(message: SafetyMessage, report: SafetyReport) -> float:
+        read, _ = strip_injection(message.text)
+        assert check.model is not None
+        return check.model.margin(report.scores, read, tuned=check.tuned is not None) if report.scores else -1.0
+
     classifier_only = sorted(
-        ((m, r) for m, r in caught if r.signal.layers == ("classifier",)), key=lambda mr: mr[1].signal.score
+        ((m, r) for m, r in caught if r.signal.layers == ("classifier",)), key=lambda mr: margin(*mr)
     )
     hardest, per_language = [], {}
     for message, report in classifier_only:
@@ -51,20 +60,22 @@ def main() -> int:
         f"{len(classifier_only)}."
     )
     print(
-        "# Rule: only the classifier fired, lowest score above the threshold first, at most "
+        "# Rule: only the classifier fired, smallest margin past its alarm first, at most "
         f"{args.per_language} per language.\n"
     )
     for message, report in hardest:
         signal = report.signal
         acute = " (acute)" if signal.acute else ""
         print(
-            f"- {message.id} [{message.label}, {message.lang}] score {signal.score:.3f} -> reply "
+            f"- {message.id} [{message.label}, {message.lang}] score {signal.score:.3f}, margin "
+            f"{margin(message, report):.3f} -> reply "
             f"{signal.category}{acute}\n  {message.text}"
         )
     print(f"\n# Still missed: {len(missed)} of {len(messages)} held-out crisis messages; ten of them:\n")
     for message, report in missed[:: max(1, len(missed) // 10)][:10]:
         score = report.scores.crisis if report.scores else 0.0
-        print(f"- {message.id} [{message.label}, {message.lang}] classifier {score:.3f}\n  {message.text}")
+        print(f"- {message.id} [{message.label}, {message.lang}] classifier {score:.3f}, margin "
+              f"{margin(message, report):.3f}\n  {message.text}")
     return 0
 
 
