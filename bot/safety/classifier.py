@@ -183,6 +183,11 @@ class SafetyModel:
     net_threshold: float = float("inf")
     net_thresholds: dict[str, float] = field(default_factory=dict)
 
+    @property
+    def has_net(self) -> bool:
+        """True when the weights were calibrated with a safety net (``net_false_alarms`` > 0)."""
+        return bool(np.isfinite(self.net_threshold))
+
     def threshold_for(self, text: str) -> float:
         """The alarm threshold for a message in the script of ``text`` (see ``script_thresholds``)."""
         return self.script_thresholds.get(script_of(text), self.threshold)
@@ -529,8 +534,8 @@ def train_model(
     message_threshold = np.array([script_thresholds.get(s, threshold) for s in scripts])
     # The same target without the net, to show what it costs or saves.
     no_net = per_script_thresholds(oof_crisis, by_patterns, is_crisis, scripts, target_recall=target_recall)
-    fires_without_net = by_patterns | (oof_crisis >= np.array(
-        [no_net.get(s, recall_threshold(oof_crisis, by_patterns, is_crisis, target_recall=target_recall)) for s in scripts]))
+    no_net_overall = recall_threshold(oof_crisis, by_patterns, is_crisis, target_recall=target_recall)
+    fires_without_net = by_patterns | (oof_crisis >= np.array([no_net.get(s, no_net_overall) for s in scripts]))
     sure_threshold = combined_threshold(oof_crisis, np.zeros_like(by_patterns), is_calm, max_false_alarms=0.01)
     # The ordinary parent questions are a second budget, not more negatives in the first: "dyslexieverklaring
     # aanvragen" must not read as a request to forge a statement, and pooling thousands of easy questions
@@ -621,11 +626,17 @@ def per_script_thresholds(scores: np.ndarray, by_patterns: np.ndarray, crisis: n
     Arabic-script messages and 0.87 for Latin. Asking each script for the same recall gives every family the
     same protection, and it costs fewer false alarms in all (measured on the test split and batches g and l,
     knowledge/safety/README.md)."""
+    return _by_script(scripts, crisis, lambda mine: recall_threshold(
+        scores[mine], by_patterns[mine], crisis[mine], target_recall=target_recall))
+
+
+def _by_script(scripts: np.ndarray, crisis: np.ndarray, threshold_of: Any) -> dict[str, float]:
+    """``threshold_of(mask)`` for every script with at least ``MIN_SCRIPT_CRISIS`` crisis messages."""
     out = {}
     for script in sorted(set(scripts.tolist())):
         mine = scripts == script
         if (crisis & mine).sum() >= MIN_SCRIPT_CRISIS:
-            out[script] = recall_threshold(scores[mine], by_patterns[mine], crisis[mine], target_recall=target_recall)
+            out[script] = threshold_of(mine)
     return out
 
 
@@ -640,12 +651,8 @@ def safety_net_thresholds(base: np.ndarray, calm: np.ndarray, crisis: np.ndarray
     threshold can rise for what the net already catches (knowledge/safety/README.md)."""
     never = np.zeros(len(base), bool)
     overall = combined_threshold(base, never, calm, max_false_alarms=max_false_alarms)
-    out = {}
-    for script in sorted(set(scripts.tolist())):
-        mine = scripts == script
-        if (crisis & mine).sum() >= MIN_SCRIPT_CRISIS:
-            out[script] = combined_threshold(base[mine], never[mine], calm[mine], max_false_alarms=max_false_alarms)
-    return overall, out
+    return overall, _by_script(scripts, crisis, lambda mine: combined_threshold(
+        base[mine], never[mine], calm[mine], max_false_alarms=max_false_alarms))
 
 
 def _char_head(items: list[_Embedded], ordinary: list[str], ordinary_weight: float, c: float) -> CharHead:

@@ -108,7 +108,7 @@ class SafetyCheck:
         tuned = None
         if model is not None and model.tuned_weight > 0:
             tuned = _load_tuned(model, tuned_path, threads)
-            if tuned is None and not np.isfinite(max(model.net_threshold, *model.net_thresholds.values())):
+            if tuned is None and not model.has_net:
                 log.warning("crisis classifier off, patterns only: its weights have no safety net to fall back on")
                 model = None
         return cls(patterns, model, embedder, doubt_below=doubt_below, also_name_share=also_name_share,
