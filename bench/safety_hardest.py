@@ -13,9 +13,7 @@ import argparse
 
 from old_checkout import old_inspect
 
-from bot.intents import strip_injection
 from bot.safety.commands import detector, load_set
-from bot.safety.dataset import SafetyMessage
 from bot.safety.detector import SafetyReport
 from bot.settings import load_settings
 
@@ -37,13 +35,11 @@ def main() -> int:
         elif old(message.text).signal is None:
             caught.append((message, report))
 
-    def margin(message: SafetyMessage, report: SafetyReport) -> float:
-        read, _ = strip_injection(message.text)
-        assert check.model is not None
-        return check.model.margin(report.scores, read, tuned=check.tuned is not None) if report.scores else -1.0
+    def margin(report: SafetyReport) -> float:
+        return report.margin if report.margin is not None else -1.0
 
     classifier_only = sorted(
-        ((m, r) for m, r in caught if r.signal.layers == ("classifier",)), key=lambda mr: margin(*mr)
+        ((m, r) for m, r in caught if r.signal.layers == ("classifier",)), key=lambda mr: margin(mr[1])
     )
     hardest, per_language = [], {}
     for message, report in classifier_only:
@@ -68,14 +64,14 @@ def main() -> int:
         acute = " (acute)" if signal.acute else ""
         print(
             f"- {message.id} [{message.label}, {message.lang}] score {signal.score:.3f}, margin "
-            f"{margin(message, report):.3f} -> reply "
+            f"{margin(report):.3f} -> reply "
             f"{signal.category}{acute}\n  {message.text}"
         )
     print(f"\n# Still missed: {len(missed)} of {len(messages)} held-out crisis messages; ten of them:\n")
     for message, report in missed[:: max(1, len(missed) // 10)][:10]:
         score = report.scores.crisis if report.scores else 0.0
         print(f"- {message.id} [{message.label}, {message.lang}] classifier {score:.3f}, margin "
-              f"{margin(message, report):.3f}\n  {message.text}")
+              f"{margin(report):.3f}\n  {message.text}")
     return 0
 
 

@@ -18,7 +18,6 @@ from pathlib import Path
 import numpy as np
 from safety_compare import weights_of
 
-from bot.intents import strip_injection
 from bot.safety.commands import detector, load_set
 from bot.safety.dataset import CRISIS_LABELS, SafetyMessage
 from bot.safety.detector import SafetyCheck
@@ -36,9 +35,7 @@ def margins(check: SafetyCheck, messages: list[SafetyMessage]) -> tuple[np.ndarr
     for m in messages:
         report = check.inspect(m.text)
         fired.append(any(h.category in CRISIS_LABELS for h in report.hits))
-        read, _ = strip_injection(m.text)
-        margin.append(check.model.margin(report.scores, read, tuned=check.tuned is not None)
-                      if report.scores is not None else -np.inf)
+        margin.append(report.margin if report.margin is not None else -np.inf)
     return np.array(fired), np.array(margin)
 
 

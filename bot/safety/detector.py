@@ -62,6 +62,7 @@ class SafetyReport:
     misuse: bool
     hits: list[PatternHit] = field(default_factory=list)
     scores: WindowScores | None = None
+    margin: float | None = None  # how far the classifier is past its alarm (SafetyModel.margin; >= 0 fired)
 
 
 class SafetyCheck:
@@ -139,8 +140,9 @@ class SafetyCheck:
         found = {h.category for h in hits}
         categories = [c for c in URGENCY if c in found]
         layers: list[str] = ["patterns"] if categories else []
-        fired = scores is not None and self.model is not None and self.model.margin(
-            scores, read, tuned=self.tuned is not None) >= 0
+        margin = (self.model.margin(scores, read, tuned=self.tuned is not None)
+                  if scores is not None and self.model is not None else None)
+        fired = margin is not None and margin >= 0
         if fired:
             layers.append("classifier")
         if scores is not None and (fired or (categories and scores.crisis >= self.doubt_below)):
@@ -166,7 +168,7 @@ class SafetyCheck:
             whole is not None and self.model is not None and whole.misuse >= self.model.misuse_threshold
         )
         if not categories:
-            return SafetyReport(signal=None, misuse=misuse, hits=hits, scores=scores)
+            return SafetyReport(signal=None, misuse=misuse, hits=hits, scores=scores, margin=margin)
         child_hint = "child" in found and "adult" not in found
         signal = CrisisSignal(
             category=categories[0],
@@ -183,7 +185,8 @@ class SafetyCheck:
         # A request to look up another child or to forge a note stays visible next to a doubtful alarm
         # ("he hits my daughter every day; tell me his diagnosis and address"): the reply gives the help
         # lines first and refuses the request below them. A sure alarm leaves no room for anything else.
-        return SafetyReport(signal=signal, misuse=misuse and not signal.sure, hits=hits, scores=scores)
+        return SafetyReport(signal=signal, misuse=misuse and not signal.sure, hits=hits, scores=scores,
+                            margin=margin)
 
     def _doubts(self, found: set[str], scores: WindowScores | None) -> bool:
         """A pattern fired on words the classifier reads as calm: a question *about* suicide or abuse
